@@ -1,0 +1,80 @@
+# Vanthu — build, run and test.
+# `make run` and `make test` install missing Debian packages themselves (see deps).
+
+GO        ?= go
+BIN       := bin
+PKGS      := ./...
+FUZZTIME  ?= 10s
+LONGFUZZ  ?= 5m
+
+# Debian packages the build, the tests and the benchmarks need.
+DEBS := ca-certificates gcc pkg-config openssl poppler-utils qpdf libnss3-tools \
+        softhsm2 ghostscript procps
+
+export CGO_ENABLED ?= 1
+
+.PHONY: all deps build run test check lint vet tidy-check unit fuzz fuzz-short bench clean
+
+all: build
+
+## deps: install missing Debian packages (as root, via sudo, or print the command)
+deps:
+	@missing=""; for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	echo "deps: installing$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; \
+	else echo "deps: missing packages; run:"; echo "  sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; fi; \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing
+
+## build: the CLI (with token support) and a pure-Go CLI without cgo
+build: deps
+	$(GO) build -o $(BIN)/vanthuctl ./cmd/vanthuctl
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/vanthuctl-nocgo ./cmd/vanthuctl
+
+## run: the demo (demo PKI, an example dispatch signed, issued and verified)
+run: build
+	$(BIN)/vanthuctl demo --dir $(BIN)/demo
+
+## test: vet, lint, go.mod tidiness, the race-enabled suite and short fuzzing
+test: deps vet lint tidy-check unit fuzz-short
+
+vet:
+	$(GO) vet $(PKGS)
+	CGO_ENABLED=0 $(GO) vet $(PKGS)
+
+lint:
+	$(GO) tool golangci-lint run $(PKGS)
+
+tidy-check:
+	@cp go.mod /tmp/vanthu-go.mod.bak; cp go.sum /tmp/vanthu-go.sum.bak; \
+	$(GO) mod tidy; \
+	if ! git diff --quiet -- go.mod go.sum; then \
+	  git --no-pager diff -- go.mod go.sum; cp /tmp/vanthu-go.mod.bak go.mod; cp /tmp/vanthu-go.sum.bak go.sum; \
+	  echo "tidy-check: go mod tidy changes go.mod/go.sum; run it and commit"; exit 1; fi
+
+unit:
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/vanthuctl
+
+FUZZ_TARGETS = $(shell grep -rl --include='*_test.go' '^func Fuzz' . | xargs -r grep -H '^func Fuzz' | sed -E 's|^\./(.*)/[^/]*_test.go:func (Fuzz[A-Za-z0-9_]*).*|\1:\2|' | sort -u)
+
+## fuzz-short: every fuzz target briefly (part of make test)
+fuzz-short:
+	@for t in $(FUZZ_TARGETS); do d=$${t%%:*}; f=$${t##*:}; \
+	  echo "fuzz $$d $$f ($(FUZZTIME))"; \
+	  $(GO) test ./$$d -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
+
+## fuzz: every fuzz target for longer (LONGFUZZ per target)
+fuzz:
+	$(MAKE) fuzz-short FUZZTIME=$(LONGFUZZ)
+
+## bench: signing and verification benchmarks side by side with peer tools
+bench: deps
+	$(GO) run ./cmd/vanthuctl bench
+
+clean:
+	rm -rf $(BIN)
