@@ -259,12 +259,43 @@ func eolEnd(buf []byte, i int) int64 {
 	return int64(i)
 }
 
-// RevisionEnds returns the end offsets of all revisions in the file, in
-// increasing order: each is just past a %%EOF marker (and its EOL) that
-// follows a startxref pointing at a readable xref section.
+// Revision marks the end of one revision: EOF is just past its %%EOF
+// marker, End just past the end-of-line that follows (EOF == End when
+// there is none).
+type Revision struct {
+	EOF, End int64
+}
+
+// Scan is what one pass over a file finds.
+type Scan struct {
+	// Revisions are the revision ends, in increasing order: each follows
+	// a startxref that points at a readable xref section.
+	Revisions []Revision
+	// ByteRanges are the offsets of every "/ByteRange" name in the raw
+	// bytes (signature dictionaries outside object streams).
+	ByteRanges []int64
+}
+
+// RevisionEnds returns the end offsets (after the EOL) of all revisions.
 func RevisionEnds(r io.ReaderAt, size int64) ([]int64, error) {
-	var ends []int64
-	marker := []byte("%%EOF")
+	s, err := ScanFile(r, size)
+	if err != nil {
+		return nil, err
+	}
+	ends := make([]int64, len(s.Revisions))
+	for i, rev := range s.Revisions {
+		ends[i] = rev.End
+	}
+	return ends, nil
+}
+
+// ScanFile reads the whole file once, looking for revision ends and
+// signature dictionaries.
+func ScanFile(r io.ReaderAt, size int64) (*Scan, error) {
+	res := &Scan{}
+	eof := []byte("%%EOF")
+	brName := []byte("/ByteRange")
+	const overlap = 16
 	buf := make([]byte, 256<<10)
 	for pos := int64(0); pos < size; {
 		n := int64(len(buf))
@@ -279,42 +310,64 @@ func RevisionEnds(r io.ReaderAt, size int64) ([]int64, error) {
 			break
 		}
 		chunk := buf[:m]
+		last := pos+int64(m) >= size
+		// Matches that start in the overlap are left to the next chunk.
+		limit := len(chunk)
+		if !last {
+			limit -= overlap
+		}
 		for i := 0; ; {
-			j := bytes.Index(chunk[i:], marker)
-			if j < 0 {
+			j := bytes.Index(chunk[i:], eof)
+			if j < 0 || i+j >= limit {
 				break
 			}
-			k := i + j + len(marker)
-			end := pos + int64(k)
-			// Read the EOL (it may cross the chunk boundary).
+			at := pos + int64(i+j)
+			rev := Revision{EOF: at + int64(len(eof))}
 			var eol [2]byte
-			e, _ := r.ReadAt(eol[:], end)
-			end += eolEnd(eol[:e], 0)
-			if sx, err := startxrefBefore(r, pos+int64(i+j)); err == nil && looksLikeXref(r, sx, end) {
-				ends = append(ends, end)
+			e, _ := r.ReadAt(eol[:], rev.EOF)
+			rev.End = rev.EOF + eolEnd(eol[:e], 0)
+			if revisionEndsAt(r, size, at, rev.End) {
+				res.Revisions = append(res.Revisions, rev)
+			}
+			i += j + len(eof)
+		}
+		for i := 0; ; {
+			j := bytes.Index(chunk[i:], brName)
+			if j < 0 || i+j >= limit {
+				break
+			}
+			k := i + j + len(brName)
+			if k >= len(chunk) || !isRegular(chunk[k]) {
+				res.ByteRanges = append(res.ByteRanges, pos+int64(i+j))
 			}
 			i = k
 		}
-		if int64(m) < n || pos+int64(m) >= size {
+		if last || int64(m) < n {
 			break
 		}
-		pos += int64(m) - int64(len(marker)) + 1
+		pos += int64(limit)
 	}
-	return ends, nil
+	return res, nil
 }
 
-func looksLikeXref(r io.ReaderAt, off, limit int64) bool {
-	p := newParser(r, off, limit)
-	t, err := p.lex.next()
+// revisionEndsAt reports whether the %%EOF at eofAt closes a revision: the
+// startxref before it points at a readable xref section whose /Prev (if
+// any) lies before it. The first-page section of a linearized file points
+// forward and so does not count.
+func revisionEndsAt(r io.ReaderAt, size, eofAt, end int64) bool {
+	sx, err := startxrefBefore(r, eofAt)
 	if err != nil {
 		return false
 	}
-	if t.is("xref") {
-		return true
+	f := &File{r: r, size: size, end: end, cache: map[Ref]Object{}, objstms: map[uint32]*objStm{}, resolving: map[Ref]bool{}}
+	sec, err := f.readXrefSection(sx)
+	if err != nil {
+		return false
 	}
-	p.lex.unread(t)
-	_, _, err = p.indirectHeader()
-	return err == nil
+	if prev, ok := AsInt(sec.trailer["Prev"]); ok && (prev < 0 || prev >= eofAt) {
+		return false
+	}
+	return true
 }
 
 func (f *File) readXrefChain(start int64) error {
@@ -707,7 +760,7 @@ func (f *File) readCompressed(num, stmNum uint32, idx int64) (Object, error) {
 	if start < 0 || start >= int64(len(stm.data)) {
 		return nil, malformed("object stream %d: bad offset for object %d", stmNum, num)
 	}
-	p := newParser(bytes.NewReader(stm.data), start, int64(len(stm.data)))
+	p := newBytesParser(stm.data, int(start))
 	return p.object(0)
 }
 
@@ -739,7 +792,7 @@ func (f *File) objectStream(num uint32) (*objStm, error) {
 	if first > int64(len(data)) {
 		return nil, malformed("object stream %d: /First beyond its data", num)
 	}
-	p := newParser(bytes.NewReader(data), 0, first)
+	p := newBytesParser(data[:first], 0)
 	stm := &objStm{data: data, first: first, offsets: make([]objStmEntry, 0, n)}
 	for i := int64(0); i < n; i++ {
 		a, err1 := p.lex.next()
@@ -797,3 +850,83 @@ func (f *File) Catalog() (Dict, Ref, error) {
 	}
 	return d, ref, nil
 }
+
+// ValueSpan returns where the value of key lies in the top-level
+// dictionary of indirect object ref, which must be stored uncompressed in
+// this revision: the offsets of the value's first byte and of the byte just
+// past it. The value must be a string (as a signature's /Contents is).
+func (f *File) ValueSpan(ref Ref, key Name) (start, end int64, err error) {
+	e, ok := f.xref[ref.Num]
+	if !ok || e.kind != 1 || e.gen != ref.Gen {
+		if ok && e.kind == 2 {
+			return 0, 0, malformed("object %d is inside an object stream", ref.Num)
+		}
+		return 0, 0, malformed("object %d is not in the file", ref.Num)
+	}
+	p := newParser(f.r, e.off, f.end)
+	num, gen, err := p.indirectHeader()
+	if err != nil {
+		return 0, 0, err
+	}
+	if num != ref.Num || gen != ref.Gen {
+		return 0, 0, malformed("xref points to object %d at offset %d, expected %d", num, e.off, ref.Num)
+	}
+	t, err := p.lex.next()
+	if err != nil {
+		return 0, 0, err
+	}
+	if t.kind != tDictOpen {
+		return 0, 0, malformed("object %d is not a dictionary", ref.Num)
+	}
+	found := false
+	for {
+		t, err := p.lex.next()
+		if err != nil {
+			return 0, 0, err
+		}
+		if t.kind == tDictClose {
+			break
+		}
+		if t.kind != tName {
+			return 0, 0, malformed("dictionary key is not a name at offset %d", t.off)
+		}
+		if Name(t.s) == key {
+			if found {
+				return 0, 0, malformed("object %d has /%s twice", ref.Num, key)
+			}
+			v, err := p.lex.next()
+			if err != nil {
+				return 0, 0, err
+			}
+			if v.kind != tString {
+				return 0, 0, malformed("/%s of object %d is not a string", key, ref.Num)
+			}
+			start, end, found = v.off, p.lex.offset(), true
+			continue
+		}
+		if _, err := p.object(1); err != nil {
+			return 0, 0, err
+		}
+	}
+	if !found {
+		return 0, 0, malformed("object %d has no /%s", ref.Num, key)
+	}
+	return start, end, nil
+}
+
+// ReaderAtSize is a reader that knows its size (*os.File wrapped with
+// SizedReader, bytes.Reader, io.SectionReader).
+type ReaderAtSize interface {
+	io.ReaderAt
+	Size() int64
+}
+
+type sized struct {
+	io.ReaderAt
+	n int64
+}
+
+func (s sized) Size() int64 { return s.n }
+
+// SizedReader pairs r with its size.
+func SizedReader(r io.ReaderAt, size int64) ReaderAtSize { return sized{r, size} }

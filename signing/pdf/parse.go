@@ -15,6 +15,12 @@ func newParser(r io.ReaderAt, off, limit int64) *parser {
 	return &parser{lex: newLexer(r, off, limit)}
 }
 
+// newBytesParser parses data held in memory, starting at off.
+func newBytesParser(data []byte, off int) *parser {
+	l := &lexer{buf: data, pos: off, limit: int64(len(data)), eof: true}
+	return &parser{lex: l}
+}
+
 // object parses one direct object (an indirect reference counts as one).
 func (p *parser) object(depth int) (Object, error) {
 	if depth > maxDepth {
