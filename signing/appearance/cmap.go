@@ -36,7 +36,8 @@ func (f *Font) readCmap() error {
 	f.cmap.numGlyphs = f.numGlyphs
 	t, ok := f.tables["cmap"]
 	if !ok {
-		return fontErr("the cmap table is missing: the font cannot map characters to glyphs")
+		// Embedded subsets have none; every character is then missing.
+		return nil
 	}
 	if len(t) < 4 {
 		return fontErr("the cmap table is truncated")

@@ -42,7 +42,9 @@ type Font struct {
 	fsType      uint16
 }
 
-// ParseFont parses a TrueType font program (.ttf). Collections (.ttc) and
+// ParseFont parses a TrueType font program (.ttf). A font without a cmap
+// table (such as an embedded subset) parses, but has no glyph for any
+// character. Collections (.ttc) and
 // CFF-flavoured OpenType fonts (.otf) are refused. Everything is bounds-checked:
 // a damaged file returns an error wrapping [ErrFont], never a panic.
 func ParseFont(ttf []byte) (*Font, error) {
