@@ -99,7 +99,10 @@ func Personal(spec PersonalSpec) (*Appearance, error) {
 	if spec.Signature != nil {
 		minImage = 0.3 * h
 	}
-	size, minSize := orDefault(spec.Size, DefaultPersonalSize), orDefault(spec.MinSize, DefaultMinSize)
+	size, minSize, err := textSizes(spec.Size, DefaultPersonalSize, spec.MinSize)
+	if err != nil {
+		return nil, err
+	}
 	for ; size >= minSize; size -= shrinkStep {
 		l, ok := personalLayout(font, size, w, h, shaped, minImage)
 		if !ok {
@@ -294,9 +297,9 @@ func Stamp(spec StampSpec) (*Appearance, error) {
 			return nil, err
 		}
 	}
-	size, minSize := orDefault(spec.Size, DefaultStampSize), orDefault(spec.MinSize, DefaultMinSize)
-	if !usable(size, minSize) || size <= 0 || minSize <= 0 {
-		return nil, fmt.Errorf("%w: the stamp text size %v pt is not usable", ErrDraw, size)
+	size, minSize, err := textSizes(spec.Size, DefaultStampSize, spec.MinSize)
+	if err != nil {
+		return nil, err
 	}
 	pad := spec.Padding
 	for ; size >= minSize; size -= shrinkStep {
@@ -325,8 +328,15 @@ func Stamp(spec StampSpec) (*Appearance, error) {
 		}
 		return c.Appearance()
 	}
-	return nil, fmt.Errorf("%w: the stamp text does not fit in %v×%v pt even at %v pt; allow a larger box or shorten the text",
-		ErrDoesNotFit, spec.MaxWidth, spec.MaxHeight, minSize)
+	var bounds []string
+	if spec.MaxWidth > 0 {
+		bounds = append(bounds, fmt.Sprintf("%v pt wide", spec.MaxWidth))
+	}
+	if spec.MaxHeight > 0 {
+		bounds = append(bounds, fmt.Sprintf("%v pt high", spec.MaxHeight))
+	}
+	return nil, fmt.Errorf("%w: the stamp text does not fit in a box %s even at %v pt; allow a larger box or shorten the text",
+		ErrDoesNotFit, strings.Join(bounds, " and "), minSize)
 }
 
 // TextSpec describes the text of an electronic copy's agency signature (copy
@@ -336,6 +346,16 @@ type TextSpec StampSpec
 // Text lays out the signature text of an electronic copy (sao y, sao lục,
 // trích sao), placed like the stamp at the top right of page 1.
 func Text(spec TextSpec) (*Appearance, error) { return Stamp(StampSpec(spec)) }
+
+// textSizes applies the defaults to a text size and the smallest size it may
+// shrink to; a size below the minimum lowers the minimum.
+func textSizes(size, def, minSize float64) (float64, float64, error) {
+	size, minSize = orDefault(size, def), orDefault(minSize, DefaultMinSize)
+	if !usable(size, minSize) || size <= 0 || minSize <= 0 {
+		return 0, 0, fmt.Errorf("%w: the text size %v pt (at least %v pt) is not usable", ErrDraw, size, minSize)
+	}
+	return size, min(size, minSize), nil
+}
 
 func orDefault(v, def float64) float64 {
 	if v == 0 {
