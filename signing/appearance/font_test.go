@@ -179,19 +179,19 @@ func TestOutline(t *testing.T) {
 		char     rune
 		contours int
 	}{
-		{'H', 1},  // one closed outline
-		{'o', 2},  // outer and counter
-		{'Ấ', 4},  // composite: A (2), circumflex, acute
-		{'đ', 2},  // d with bar: outer and counter
-		{' ', 0},  // empty
-		{'i', 2},  // stem and dot
-		{'8', 3},  // two counters
-		{'%', 5},  // two rings and the bar
-		{'—', 1},  // em dash
-		{'ỹ', 2},  // y and tilde
-		{'ệ', 4},  // e (2), circumflex, dot below
-		{'Đ', 2},  // D with bar
-		{'Ỹ', 2},  // Y and tilde
+		{'H', 1}, // one closed outline
+		{'o', 2}, // outer and counter
+		{'Ấ', 4}, // composite: A (2), circumflex, acute
+		{'đ', 2}, // d with bar: outer and counter
+		{' ', 0}, // empty
+		{'i', 2}, // stem and dot
+		{'8', 3}, // two counters
+		{'%', 5}, // two rings and the bar
+		{'—', 1}, // em dash
+		{'ỹ', 2}, // y and tilde
+		{'ệ', 4}, // e (2), circumflex, dot below
+		{'Đ', 2}, // D with bar
+		{'Ỹ', 2}, // Y and tilde
 	} {
 		gid := f.cmap.lookup(tc.char)
 		got, err := f.Outline(gid)

@@ -25,13 +25,13 @@ func encodePNG(w, h int, colorType, depth byte, rows [][]byte, extra ...pngChunk
 	var b bytes.Buffer
 	b.WriteString("\x89PNG\r\n\x1a\n")
 	chunk := func(typ string, data []byte) {
-		binary.Write(&b, binary.BigEndian, uint32(len(data)))
+		b.Write(binary.BigEndian.AppendUint32(nil, uint32(len(data))))
 		crc := crc32.NewIEEE()
 		b.WriteString(typ)
 		crc.Write([]byte(typ))
 		b.Write(data)
 		crc.Write(data)
-		binary.Write(&b, binary.BigEndian, crc.Sum32())
+		b.Write(binary.BigEndian.AppendUint32(nil, crc.Sum32()))
 	}
 	ihdr := make([]byte, 13)
 	binary.BigEndian.PutUint32(ihdr, uint32(w))
@@ -41,16 +41,23 @@ func encodePNG(w, h int, colorType, depth byte, rows [][]byte, extra ...pngChunk
 	for _, c := range extra {
 		chunk(c.typ, c.data)
 	}
-	var z bytes.Buffer
-	zw := zlib.NewWriter(&z)
+	var raw []byte
 	for _, r := range rows {
-		zw.Write([]byte{0}) // filter: none
-		zw.Write(r)
+		raw = append(raw, 0) // filter: none
+		raw = append(raw, r...)
 	}
-	zw.Close()
-	chunk("IDAT", z.Bytes())
+	chunk("IDAT", mustDeflate(raw))
 	chunk("IEND", nil)
 	return b.Bytes()
+}
+
+// mustDeflate zlib-compresses b; writing to memory cannot fail.
+func mustDeflate(b []byte) []byte {
+	z, err := deflate(b)
+	if err != nil {
+		panic(err)
+	}
+	return z
 }
 
 func inflate(t *testing.T, b []byte) []byte {

@@ -7,7 +7,6 @@ package appearance
 
 import (
 	"bytes"
-	"compress/zlib"
 	"fmt"
 	"os"
 	"os/exec"
@@ -38,11 +37,7 @@ func (p *testPDF) add(body string) int {
 // compressed (then the dictionary must name the filter).
 func (p *testPDF) stream(dict string, data []byte, compress bool) int {
 	if compress {
-		var b bytes.Buffer
-		zw := zlib.NewWriter(&b)
-		zw.Write(data)
-		zw.Close()
-		data = b.Bytes()
+		data = mustDeflate(data)
 		dict += " /Filter /FlateDecode"
 	}
 	n := p.reserve()
