@@ -1,0 +1,322 @@
+// Package trust validates certificate chains against configured trust anchors
+// at a given time, with key-usage checks and revocation checking (embedded
+// OCSP responses and CRLs first, then OCSP and CRLs fetched online when
+// allowed), as SIGNATURES.md §3 g describes.
+//
+// Only the configured roots are trusted; the system pool is never consulted.
+package trust
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Store holds the trust anchors and the intermediate CA certificates known
+// in advance. A Store is safe for concurrent use.
+type Store struct {
+	roots         *x509.CertPool
+	intermediates *x509.CertPool
+}
+
+// NewStore returns a store that trusts exactly roots and may use
+// intermediates to complete chains. Nil entries are ignored.
+func NewStore(roots []*x509.Certificate, intermediates []*x509.Certificate) *Store {
+	s := &Store{roots: x509.NewCertPool(), intermediates: x509.NewCertPool()}
+	for _, c := range roots {
+		if c != nil && len(c.Raw) > 0 {
+			s.roots.AddCert(c)
+		}
+	}
+	for _, c := range intermediates {
+		if c != nil && len(c.Raw) > 0 {
+			s.intermediates.AddCert(c)
+		}
+	}
+	return s
+}
+
+// Usage is what the end-entity certificate is validated for.
+type Usage int
+
+const (
+	// Signing: document signatures (PAdES, CMS).
+	Signing Usage = iota
+	// Timestamping: RFC 3161 timestamp authority certificates.
+	Timestamping
+	// OCSPSigning: OCSP responder certificates.
+	OCSPSigning
+)
+
+func (u Usage) String() string {
+	switch u {
+	case Signing:
+		return "document signing"
+	case Timestamping:
+		return "timestamping"
+	case OCSPSigning:
+		return "OCSP signing"
+	}
+	return fmt.Sprintf("usage(%d)", int(u))
+}
+
+// Options control one validation.
+type Options struct {
+	// At is the time the chain must be valid at: the best proven time
+	// (a valid timestamp's time, else now). Zero means now.
+	At    time.Time
+	Usage Usage
+	// Extra holds certificates that may complete the chain or identify an
+	// OCSP responder (from the CMS signature or the PDF's /DSS).
+	Extra []*x509.Certificate
+	// CRLs and OCSPs are embedded revocation data, DER encoded.
+	CRLs  [][]byte
+	OCSPs [][]byte
+	// Online allows fetching OCSP (AIA) and then CRLs (distribution points)
+	// when the embedded data does not decide.
+	Online bool
+	// HTTPClient is used when Online; nil means a client with a 10 s
+	// timeout. Responses are limited in size either way.
+	HTTPClient *http.Client
+}
+
+// Status is the verdict on a certificate chain.
+type Status int
+
+const (
+	// Trusted: a valid path to a configured anchor, usage allowed, not
+	// revoked at the time checked (see Result.Warnings for what could not
+	// be checked).
+	Trusted Status = iota + 1
+	// Untrusted: no path to a configured anchor, or a broken chain.
+	Untrusted
+	// Revoked: a certificate in the chain was revoked at or before the
+	// time checked.
+	Revoked
+	// Expired: a certificate in the chain was expired or not yet valid at
+	// the time checked.
+	Expired
+	// Indeterminate: online checking was requested but the revocation
+	// status could not be established.
+	Indeterminate
+	// Unsuitable: the key usage or extended key usage does not allow the
+	// requested use.
+	Unsuitable
+)
+
+func (s Status) String() string {
+	switch s {
+	case Trusted:
+		return "trusted"
+	case Untrusted:
+		return "untrusted"
+	case Revoked:
+		return "revoked"
+	case Expired:
+		return "expired"
+	case Indeterminate:
+		return "indeterminate"
+	case Unsuitable:
+		return "unsuitable"
+	}
+	return fmt.Sprintf("status(%d)", int(s))
+}
+
+// MarshalText makes statuses readable in JSON reports.
+func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// CertStatus is the revocation status of one certificate.
+type CertStatus int
+
+const (
+	// CertUnknown: nothing decided the status.
+	CertUnknown CertStatus = iota
+	// CertGood: not revoked at the time checked.
+	CertGood
+	// CertRevoked: revoked (see Check.RevokedAt: a revocation after the
+	// time checked does not invalidate the chain).
+	CertRevoked
+)
+
+func (s CertStatus) String() string {
+	switch s {
+	case CertUnknown:
+		return "unknown"
+	case CertGood:
+		return "good"
+	case CertRevoked:
+		return "revoked"
+	}
+	return fmt.Sprintf("certstatus(%d)", int(s))
+}
+
+// MarshalText makes statuses readable in JSON reports.
+func (s CertStatus) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Source names where revocation information came from.
+type Source string
+
+// The sources of revocation information.
+const (
+	EmbeddedOCSP Source = "embedded OCSP"
+	EmbeddedCRL  Source = "embedded CRL"
+	OnlineOCSP   Source = "online OCSP"
+	OnlineCRL    Source = "online CRL"
+)
+
+// Check is the revocation check of one certificate of the chain.
+type Check struct {
+	Certificate *x509.Certificate
+	// Source and URL (online sources only) tell what decided; Source is
+	// empty when nothing did.
+	Source Source
+	URL    string
+	Status CertStatus
+	// Time is the thisUpdate of the deciding OCSP response or CRL.
+	Time time.Time
+	// RevokedAt and Reason (e.g. "keyCompromise") are set when revoked.
+	RevokedAt time.Time
+	Reason    string
+	// Data is the DER OCSP response or CRL that decided, ready to be
+	// embedded (PAdES B-LT /DSS).
+	Data []byte
+	// Detail says why the status stayed unknown, or what was set aside.
+	Detail string
+}
+
+// Result is the outcome of Validate.
+type Result struct {
+	Status Status
+	// Reason is one plain sentence for the user.
+	Reason string
+	// Chain runs from the leaf to the anchor when a path was found.
+	Chain []*x509.Certificate
+	// Revocation has one entry per certificate of the chain except the
+	// anchor, leaf first.
+	Revocation []Check
+	// Warnings are things a careful reader should know, such as
+	// revocation that could not be checked offline.
+	Warnings []string
+}
+
+// Validate checks leaf against the store at opts.At for opts.Usage. It never
+// fails outright: every problem becomes a Status with a Reason.
+func (s *Store) Validate(ctx context.Context, leaf *x509.Certificate, opts Options) Result {
+	if leaf == nil || len(leaf.Raw) == 0 {
+		return Result{Status: Untrusted, Reason: "there is no certificate to validate"}
+	}
+	at := opts.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	intermediates := s.intermediates.Clone()
+	for _, c := range opts.Extra {
+		if c != nil && len(c.Raw) > 0 {
+			intermediates.AddCert(c)
+		}
+	}
+
+	chains, err := s.verify(leaf, intermediates, at)
+	if err != nil {
+		return s.explainFailure(leaf, intermediates, at, err)
+	}
+
+	chain, problem := pickChain(chains, opts.Usage)
+	if problem != "" {
+		return Result{Status: Unsuitable, Reason: problem, Chain: chain}
+	}
+
+	res := Result{Status: Trusted, Chain: chain}
+	checkRevocation(ctx, newRevocationChecker(opts, at), &res)
+	if res.Status == Trusted {
+		res.Reason = fmt.Sprintf("the certificate of %s is valid and trusted at %s", name(leaf), formatTime(at))
+	}
+	return res
+}
+
+func (s *Store) verify(leaf *x509.Certificate, intermediates *x509.CertPool, at time.Time) ([][]*x509.Certificate, error) {
+	return leaf.Verify(x509.VerifyOptions{
+		Roots:         s.roots,
+		Intermediates: intermediates,
+		CurrentTime:   at,
+		// Usage is checked by pickChain: crypto/x509 does not know the
+		// document-signing EKUs.
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
+	})
+}
+
+// explainFailure tells an expired or not-yet-valid chain from one that does
+// not reach an anchor: it looks for a path at other times within the leaf's
+// validity.
+func (s *Store) explainFailure(leaf *x509.Certificate, intermediates *x509.CertPool, at time.Time, verr error) Result {
+	probes := []time.Time{
+		clamp(at, leaf.NotBefore, leaf.NotAfter),
+		leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2),
+		leaf.NotBefore,
+		leaf.NotAfter,
+	}
+	for _, t := range probes {
+		chains, err := s.verify(leaf, intermediates, t)
+		if err != nil {
+			continue
+		}
+		for _, c := range chains[0] {
+			if at.Before(c.NotBefore) || at.After(c.NotAfter) {
+				return Result{Status: Expired, Reason: validityReason(c, at), Chain: chains[0]}
+			}
+		}
+	}
+	return Result{
+		Status: Untrusted,
+		Reason: fmt.Sprintf("the certificate of %s does not lead to a trusted root certificate: %s", name(leaf), oneLine(verr.Error())),
+	}
+}
+
+func validityReason(c *x509.Certificate, at time.Time) string {
+	const day = "2006-01-02"
+	if at.Before(c.NotBefore) {
+		return fmt.Sprintf("the certificate of %s was not yet valid at %s: it is valid from %s to %s",
+			name(c), formatTime(at), c.NotBefore.UTC().Format(day), c.NotAfter.UTC().Format(day))
+	}
+	return fmt.Sprintf("the certificate of %s had expired at %s: it was valid from %s to %s",
+		name(c), formatTime(at), c.NotBefore.UTC().Format(day), c.NotAfter.UTC().Format(day))
+}
+
+func clamp(t, lo, hi time.Time) time.Time {
+	if t.Before(lo) {
+		return lo
+	}
+	if t.After(hi) {
+		return hi
+	}
+	return t
+}
+
+// name is how a certificate is called in messages: its common name, else
+// its whole subject, else its serial number.
+func name(c *x509.Certificate) string {
+	if n := strings.TrimSpace(c.Subject.CommonName); n != "" {
+		return oneLine(n)
+	}
+	if n := c.Subject.String(); n != "" {
+		return oneLine(n)
+	}
+	return "serial number " + c.SerialNumber.String()
+}
+
+// oneLine keeps messages on one line whatever a certificate contains.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
