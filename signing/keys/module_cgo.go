@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -124,6 +125,15 @@ func (m *module) release() error {
 	return err
 }
 
+// releaseQuietly is release for deferred calls after the work is done: a
+// driver that does not shut down cleanly does not undo that work, so the
+// failure is logged rather than returned.
+func (m *module) releaseQuietly() {
+	if err := m.release(); err != nil {
+		slog.Warn("token driver shutdown failed", "module", m.path, "err", err)
+	}
+}
+
 // session is one open PKCS#11 session of this process.
 type session struct {
 	mod    *module
@@ -151,6 +161,14 @@ func (m *module) openSession(slot uint, readWrite bool) (*session, error) {
 	}
 	st.sessions++
 	return &session{mod: m, slot: slot, handle: h}, nil
+}
+
+// closeQuietly is close for deferred calls after the work is done; a
+// failure is logged.
+func (s *session) closeQuietly() {
+	if err := s.close(); err != nil {
+		slog.Warn("closing token session failed", "module", s.mod.path, "slot", s.slot, "err", err)
+	}
 }
 
 // login logs the user in with pin. When another session of this process has

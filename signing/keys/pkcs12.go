@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -62,6 +63,9 @@ func loadPKCS12(data, password []byte, name string) (key *Key, err error) {
 		}
 	}()
 
+	if n := kdfIterations(data); n > maxKDFIterations {
+		return nil, fmt.Errorf("%s asks for %d key-derivation rounds, more than the %d Vanthu accepts; it is damaged or was not made for signing software", what, n, maxKDFIterations)
+	}
 	priv, leaf, others, err := pkcs12.DecodeChain(data, string(password))
 	if err != nil {
 		return nil, pkcs12Error(err, what, name)
@@ -109,8 +113,10 @@ func pkcs12Error(err error, what, name string) error {
 		return fmt.Errorf("%s holds no private key (it holds certificates only); export it again with the private key", what)
 	case msg == "pkcs12: expected exactly one key bag":
 		return fmt.Errorf("%s holds more than one private key; export the signing key on its own", what)
-	case strings.HasPrefix(msg, "pkcs12: error reading P12 data"):
-		return fmt.Errorf("%s is damaged or not a PKCS#12 file: %w", what, err)
+	case strings.HasPrefix(msg, "pkcs12: error reading P12 data"), strings.HasPrefix(msg, "asn1:"):
+		// The decoder's ASN.1 details mean nothing to a clerk.
+		slog.Debug("PKCS#12 structure error", "err", err)
+		return fmt.Errorf("%s is damaged or not a PKCS#12 file", what)
 	}
 	var notImpl pkcs12.NotImplementedError
 	if errors.As(err, &notImpl) {

@@ -12,7 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/miekg/pkcs11"
 )
@@ -25,6 +28,50 @@ import (
 // must name [SoftHSM.ConfigPath] before the process's first token use (see
 // the package documentation).
 func NewSoftHSM(dir string) (*SoftHSM, error) { return newSoftHSM(dir) }
+
+// softHSMModules lists where Debian and Ubuntu install the SoftHSM2 driver.
+var softHSMModules = []string{
+	"/usr/lib/softhsm/libsofthsm2.so",
+	"/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+	"/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
+}
+
+func newSoftHSM(dir string) (*SoftHSM, error) {
+	s := &SoftHSM{}
+	for _, p := range softHSMModules {
+		if _, err := os.Stat(p); err == nil {
+			s.module = p
+			break
+		}
+	}
+	if s.module == "" {
+		return nil, fmt.Errorf("SoftHSM2 is not installed (install the Debian package softhsm2): no driver at %s", strings.Join(softHSMModules, " or "))
+	}
+	util, err := exec.LookPath("softhsm2-util")
+	if err != nil {
+		return nil, errors.New("SoftHSM2 is not installed (install the Debian package softhsm2): softhsm2-util not found")
+	}
+	s.util = util
+
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cannot use %s for SoftHSM2: %w", dir, err)
+	}
+	tokens := filepath.Join(abs, "tokens")
+	if err := os.MkdirAll(tokens, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the SoftHSM2 token directory: %w", err)
+	}
+	s.conf = filepath.Join(abs, "softhsm2.conf")
+	conf := "# SoftHSM2 instance of Vanthu\n" +
+		"directories.tokendir = " + tokens + "\n" +
+		"objectstore.backend = file\n" +
+		"log.level = ERROR\n" +
+		"slots.removable = false\n"
+	if err := os.WriteFile(s.conf, []byte(conf), 0o600); err != nil {
+		return nil, fmt.Errorf("cannot write the SoftHSM2 configuration: %w", err)
+	}
+	return s, nil
+}
 
 // acquire loads the driver and checks that it runs with this instance's
 // configuration.
@@ -50,7 +97,7 @@ func (s *SoftHSM) InitToken(label string, soPIN, userPIN []byte) error {
 	if err != nil {
 		return err
 	}
-	defer m.release()
+	defer m.releaseQuietly()
 
 	slots, err := m.ctx.GetSlotList(true)
 	if err != nil {
@@ -87,13 +134,16 @@ func (s *SoftHSM) InitToken(label string, soPIN, userPIN []byte) error {
 	if err != nil {
 		return fmt.Errorf("cannot open a session on token %q: %w", label, err)
 	}
-	defer sess.close()
+	defer sess.closeQuietly()
 	if err := m.ctx.Login(sess.handle, pkcs11.CKU_SO, string(soPIN)); err != nil {
 		return fmt.Errorf("cannot log in to token %q as security officer: %w", label, err)
 	}
-	defer m.ctx.Logout(sess.handle)
 	if err := m.ctx.InitPIN(sess.handle, string(userPIN)); err != nil {
+		_ = m.ctx.Logout(sess.handle)
 		return fmt.Errorf("cannot set the user PIN of token %q: %w", label, err)
+	}
+	if err := m.ctx.Logout(sess.handle); err != nil {
+		return fmt.Errorf("cannot log out of token %q: %w", label, err)
 	}
 	return nil
 }
@@ -138,7 +188,7 @@ func (s *SoftHSM) Import(label string, userPIN []byte, keyLabel string, id []byt
 	if err != nil {
 		return err
 	}
-	defer m.release()
+	defer m.releaseQuietly()
 	tok, err := m.findToken(TokenConfig{TokenLabel: label})
 	if err != nil {
 		return err
@@ -147,7 +197,7 @@ func (s *SoftHSM) Import(label string, userPIN []byte, keyLabel string, id []byt
 	if err != nil {
 		return fmt.Errorf("cannot open a session on token %q: %w", label, err)
 	}
-	defer sess.close()
+	defer sess.closeQuietly()
 	if err := sess.loginChecked(tok, userPIN); err != nil {
 		return err
 	}
@@ -279,4 +329,3 @@ func certObject(c *x509.Certificate, label string, id []byte) []*pkcs11.Attribut
 	}
 	return attrs
 }
-

@@ -29,7 +29,7 @@ func ListTokens(module string) ([]TokenInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer m.release()
+	defer m.releaseQuietly()
 	return m.tokens()
 }
 
@@ -266,7 +266,7 @@ func ListTokenKeys(cfg TokenConfig) ([]TokenKeyInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer m.release()
+	defer m.releaseQuietly()
 	tok, err := m.findToken(cfg)
 	if err != nil {
 		return nil, err
@@ -275,7 +275,7 @@ func ListTokenKeys(cfg TokenConfig) ([]TokenKeyInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open a session on token %q: %w", tok.Label, err)
 	}
-	defer s.close()
+	defer s.closeQuietly()
 	if len(cfg.PIN) > 0 {
 		if err := s.loginChecked(tok, cfg.PIN); err != nil {
 			return nil, err
@@ -629,4 +629,3 @@ func ulong(b []byte) uint {
 	}
 	return uint(v)
 }
-
