@@ -227,7 +227,7 @@ func (f *Font) readOS2() error {
 		f.weightClass = 400
 		return nil
 	}
-	if len(t) < 78 {
+	if len(t) < 68 { // the shortest, Apple's version 0
 		return fontErr("the OS/2 table is truncated")
 	}
 	f.weightClass = binary.BigEndian.Uint16(t[4:])

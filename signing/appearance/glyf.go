@@ -10,15 +10,14 @@ const maxComponentDepth = 8
 
 // Composite glyph flags (TrueType 'glyf').
 const (
-	compArgsAreWords  = 0x0001
-	compArgsAreXY     = 0x0002
-	compHaveScale     = 0x0008
-	compMoreComps     = 0x0020
-	compHaveXYScale   = 0x0040
-	compHaveTwoByTwo  = 0x0080
-	compHaveInstrs    = 0x0100
-	compScaledOffset  = 0x0800
-	compUnscaledOffst = 0x1000
+	compArgsAreWords   = 0x0001
+	compArgsAreXY      = 0x0002
+	compHaveScale      = 0x0008
+	compMoreComps      = 0x0020
+	compHaveXYScale    = 0x0040
+	compHaveTwoByTwo   = 0x0080
+	compScaledOffset   = 0x0800
+	compUnscaledOffset = 0x1000
 )
 
 // glyphData returns the glyf bytes of gid (empty for glyphs without outline).
@@ -70,7 +69,7 @@ func (f *Font) components(gid uint16) ([]component, error) {
 			gid: binary.BigEndian.Uint16(d[p+2:]),
 			xx:  1, yy: 1,
 			xyOffsets:  flags&compArgsAreXY != 0,
-			scaledOffs: flags&compScaledOffset != 0 && flags&compUnscaledOffst == 0,
+			scaledOffs: flags&compScaledOffset != 0 && flags&compUnscaledOffset == 0,
 		}
 		if int(c.gid) >= f.numGlyphs {
 			return nil, fontErr("composite glyph %d refers to glyph %d, which does not exist", gid, c.gid)

@@ -88,6 +88,11 @@ func nrgbaAt(img image.Image, x, y int) color.NRGBA {
 	case *image.NRGBA:
 		i := m.PixOffset(x, y)
 		return color.NRGBA{R: m.Pix[i], G: m.Pix[i+1], B: m.Pix[i+2], A: m.Pix[i+3]}
+	case *image.RGBA: // truecolor without alpha: opaque, so not premultiplied
+		i := m.PixOffset(x, y)
+		if m.Pix[i+3] == 0xFF {
+			return color.NRGBA{R: m.Pix[i], G: m.Pix[i+1], B: m.Pix[i+2], A: 0xFF}
+		}
 	case *image.Gray:
 		v := m.Pix[m.PixOffset(x, y)]
 		return color.NRGBA{R: v, G: v, B: v, A: 0xFF}

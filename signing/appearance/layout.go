@@ -33,8 +33,8 @@ type Appearance struct {
 	Fonts         []FontResource
 	Images        map[string]*Image
 	// ImageRect is where [Personal] placed the signature image (or, without
-	// one, the free space between position and name), in the appearance's
-	// coordinates; see [SealRect].
+	// one, the free space between position and name), and where [Agency]
+	// placed the seal, in the appearance's coordinates; see [SealRect].
 	ImageRect Rect
 }
 
