@@ -218,3 +218,17 @@ func appendLength(b []byte, n int) []byte {
 	b = append(b, 0x80|byte(len(tmp)-i))
 	return append(b, tmp[i:]...)
 }
+
+// ToDER converts one BER value, with nothing after it, into the encoding
+// strict DER parsers accept (see Parse for what is converted and the
+// limits). DER input comes back unchanged.
+func ToDER(data []byte) ([]byte, error) {
+	out, used, err := convertTop(data)
+	if err != nil {
+		return nil, fmt.Errorf("the data is not valid BER: %w", err)
+	}
+	if used != len(data) {
+		return nil, errors.New("the data is not valid BER: unexpected data after the value")
+	}
+	return out, nil
+}
