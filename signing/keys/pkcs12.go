@@ -27,7 +27,8 @@ var ErrWrongPassword = errors.New("wrong password for the PKCS#12 file")
 // hold exactly one RSA or ECDSA private key and its certificate; other
 // certificates in the file that issue it become the rest of the chain.
 //
-// The password is used only during the call and is not kept. The returned
+// The password is used only during the call and is not kept (the decoder
+// takes it as a string, a copy Go cannot zero). The returned
 // Key's Signer is the *rsa.PrivateKey or *ecdsa.PrivateKey itself.
 func LoadPKCS12(data []byte, password []byte) (*Key, error) {
 	return loadPKCS12(data, password, "")

@@ -30,7 +30,8 @@ type TokenConfig struct {
 	KeyID    []byte
 	// PIN is the user PIN. OpenToken keeps a copy for context-specific
 	// logins and zeroes it on Close; the caller's slice is not kept. It never
-	// appears in errors or logs.
+	// appears in errors or logs. (The PKCS#11 binding takes the PIN as a Go
+	// string for each login; those short-lived copies cannot be zeroed.)
 	PIN []byte
 }
 
