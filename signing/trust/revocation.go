@@ -41,6 +41,12 @@ var (
 // skipped silently.
 var errNotForCert = errors.New("not about this certificate")
 
+// unreadableError marks revocation data that cannot be attributed to any
+// certificate: it is reported once, not for every certificate.
+type unreadableError string
+
+func (e unreadableError) Error() string { return string(e) }
+
 // evidence is what one OCSP response or CRL says about one certificate.
 type evidence struct {
 	source     Source
@@ -74,6 +80,7 @@ type revocationChecker struct {
 	client   *http.Client
 	crls     []embeddedCRL
 	warnings []string
+	badOCSP  map[int]bool // embedded responses already reported unreadable
 	cache    map[string]fetched // by method, URL and request
 	down     map[string]error   // URLs that failed, not asked again
 }
@@ -83,8 +90,9 @@ func newRevocationChecker(opts Options, at time.Time) *revocationChecker {
 		opts:   opts,
 		at:     at,
 		client: opts.HTTPClient,
-		cache:  map[string]fetched{},
-		down:   map[string]error{},
+		cache:   map[string]fetched{},
+		down:    map[string]error{},
+		badOCSP: map[int]bool{},
 	}
 	if rc.client == nil {
 		rc.client = &http.Client{Timeout: defaultTimeout}
@@ -154,10 +162,16 @@ func (rc *revocationChecker) check(ctx context.Context, cert, issuer *x509.Certi
 	var evs []evidence
 	for i, der := range rc.opts.OCSPs {
 		ev, err := rc.evalOCSP(der, cert, issuer)
-		if errors.Is(err, errNotForCert) {
+		switch {
+		case errors.Is(err, errNotForCert):
 			continue
-		}
-		if err != nil {
+		case errors.As(err, new(unreadableError)):
+			if !rc.badOCSP[i] {
+				rc.badOCSP[i] = true
+				rc.warnings = append(rc.warnings, fmt.Sprintf("embedded OCSP response %d was ignored: %v", i+1, err))
+			}
+			continue
+		case err != nil:
 			notes = append(notes, fmt.Sprintf("embedded OCSP response %d set aside: %v", i+1, err))
 			continue
 		}
@@ -275,17 +289,20 @@ func (rc *revocationChecker) evalOCSP(der []byte, cert, issuer *x509.Certificate
 	resp, err := ocsp.ParseResponseForCert(der, cert, nil)
 	if err != nil {
 		var re ocsp.ResponseError
+		var pe ocsp.ParseError
 		switch {
 		case errors.Is(err, ocsp.ParseError("no response matching the supplied certificate")):
 			return evidence{}, errNotForCert
 		case errors.As(err, &re):
-			return evidence{}, fmt.Errorf("the responder answered %q", re.Status.String())
+			return evidence{}, unreadableError(fmt.Sprintf("the responder answered %q instead of a status", re.Status.String()))
+		case errors.As(err, &pe) && strings.HasPrefix(string(pe), "bad signature"):
+			return evidence{}, errors.New("its signature does not verify with the certificate it carries")
 		}
-		return evidence{}, fmt.Errorf("cannot be read: %w", err)
+		return evidence{}, unreadableError("it is not a valid OCSP response")
 	}
 	ids, err := parseCertIDs(resp.TBSResponseData)
 	if err != nil {
-		return evidence{}, fmt.Errorf("cannot be read: %w", err)
+		return evidence{}, unreadableError("it is not a valid OCSP response")
 	}
 	idx := slices.IndexFunc(ids, func(id certID) bool { return id.serial.Cmp(cert.SerialNumber) == 0 })
 	if idx < 0 || !ids[idx].matchesIssuer(issuer) {
@@ -442,10 +459,12 @@ func (rc *revocationChecker) onlineOCSP(ctx context.Context, u string, cert, iss
 		return evidence{}, err
 	}
 	ev, err := rc.evalOCSP(body, cert, issuer)
-	if errors.Is(err, errNotForCert) {
+	switch {
+	case errors.Is(err, errNotForCert):
 		return evidence{}, errors.New("the answer is about another certificate")
-	}
-	if err != nil {
+	case errors.As(err, new(unreadableError)):
+		return evidence{}, err
+	case err != nil:
 		return evidence{}, fmt.Errorf("the answer was set aside: %w", err)
 	}
 	ev.source, ev.url = OnlineOCSP, u
