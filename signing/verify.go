@@ -1,0 +1,909 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/signing/cms"
+	"github.com/vanthu/vanthu/signing/pdf"
+	"github.com/vanthu/vanthu/signing/trust"
+	"github.com/vanthu/vanthu/signing/tsp"
+)
+
+var oidTitle = asn1.ObjectIdentifier{2, 5, 4, 12}
+
+// VerifyOptions configure verification.
+type VerifyOptions struct {
+	// Roots are the trust anchors; nothing else is trusted.
+	Roots []*x509.Certificate
+	// Intermediates may complete chains the signatures do not carry.
+	Intermediates []*x509.Certificate
+	// TSACerts are known timestamp authority certificates, used when a
+	// timestamp token carries none.
+	TSACerts []*x509.Certificate
+	// Online allows fetching OCSP responses and CRLs.
+	Online     bool
+	HTTPClient *http.Client
+	// Now is the validation time when no timestamp proves an earlier one
+	// (zero: time.Now).
+	Now time.Time
+	// Field restricts verification to one signature field.
+	Field string
+	// IntegrityOnly checks the signed bytes and the signature mathematics
+	// and skips certificate trust (the signer's self-check).
+	IntegrityOnly bool
+}
+
+func (o *VerifyOptions) now() time.Time {
+	if o.Now.IsZero() {
+		return time.Now()
+	}
+	return o.Now
+}
+
+// ErrUnreadable wraps errors about input that cannot be read at all.
+var ErrUnreadable = errors.New("cannot read the document")
+
+// VerifyPDFFile verifies every signature of the PDF at path.
+func VerifyPDFFile(ctx context.Context, path string, opts VerifyOptions) (*Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s is not a regular file", ErrUnreadable, path)
+	}
+	rep, err := VerifyPDF(ctx, f, st.Size(), opts)
+	if rep != nil {
+		rep.File = path
+	}
+	return rep, err
+}
+
+// foundSig is a signature dictionary and where the document uses it.
+type foundSig struct {
+	ref       pdf.Ref
+	dict      pdf.Dict
+	field     string
+	widget    pdf.Dict
+	inForm    bool
+	certified bool
+	lock      pdf.Dict // the field's /Lock
+}
+
+// VerifyPDF verifies every signature of the PDF in r. It returns an error
+// (wrapping ErrUnreadable) only when the file cannot be read as a PDF.
+func VerifyPDF(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOptions) (*Report, error) {
+	f, err := pdf.Open(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
+	}
+	scan, err := pdf.ScanFile(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
+	}
+	rep := &Report{Revisions: len(scan.Revisions)}
+	if len(scan.Revisions) == 0 {
+		return nil, fmt.Errorf("%w: no complete revision found", ErrUnreadable)
+	}
+	sigs, problems := findSignatures(f, scan)
+	rep.Problems = append(rep.Problems, problems...)
+	if tail := trailingData(r, scan.Revisions[len(scan.Revisions)-1].End, size); tail > 0 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%d bytes after the last revision are not part of any revision (data appended without an update)", tail))
+	}
+	v := &verifier{
+		r: pdf.SizedReader(r, size), size: size, f: f, scan: scan, opts: opts,
+		diff: newDiffer(pdf.SizedReader(r, size), scan.Revisions),
+	}
+	v.collectValidationData()
+	v.certLevel, v.certRevision = 0, 0
+	for _, s := range sigs {
+		if s.certified {
+			if br, ok := byteRangeEnd(s.dict); ok {
+				if i := revisionIndex(scan.Revisions, br); i > 0 {
+					v.certLevel = docMDPLevel(f, s.dict)
+					v.certRevision = i
+				}
+			}
+		}
+	}
+	for _, s := range sigs {
+		if opts.Field != "" && s.field != opts.Field {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		rep.Signatures = append(rep.Signatures, v.verify(ctx, s))
+	}
+	if opts.Field != "" && len(rep.Signatures) == 0 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("no signature field named %q", opts.Field))
+	}
+	rep.finish()
+	return rep, nil
+}
+
+// trailingData counts non-blank bytes after the last revision.
+func trailingData(r io.ReaderAt, end, size int64) int64 {
+	if size-end > 1<<20 {
+		return size - end
+	}
+	buf := make([]byte, size-end)
+	n, _ := r.ReadAt(buf, end)
+	return int64(len(bytes.Trim(buf[:n], " \t\r\n\f\x00")))
+}
+
+func byteRangeEnd(d pdf.Dict) (int64, bool) {
+	br, ok := d["ByteRange"].(pdf.Array)
+	if !ok || len(br) != 4 {
+		return 0, false
+	}
+	a, ok1 := br[2].(int64)
+	b, ok2 := br[3].(int64)
+	return a + b, ok1 && ok2
+}
+
+// revisionIndex returns the 1-based revision that ends at end (accepting
+// the end with or without the EOL after %%EOF), or 0.
+func revisionIndex(revs []pdf.Revision, end int64) int {
+	for i, rv := range revs {
+		if end == rv.End || end == rv.EOF {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// findSignatures lists the signature dictionaries of the document: those of
+// signature fields and those found by scanning the objects of every
+// revision. It also returns problems with stray signature dictionaries.
+func findSignatures(f *pdf.File, scan *pdf.Scan) ([]*foundSig, []string) {
+	var out []*foundSig
+	var problems []string
+	byRef := map[pdf.Ref]*foundSig{}
+	cat, _, _ := f.Catalog()
+	var certRef pdf.Ref
+	if perms, _ := f.ResolveDict(cat["Perms"]); perms != nil {
+		certRef, _ = perms["DocMDP"].(pdf.Ref)
+	}
+	add := func(s *foundSig) {
+		if s.ref == certRef && certRef != (pdf.Ref{}) {
+			s.certified = true
+		}
+		byRef[s.ref] = s
+		out = append(out, s)
+	}
+	// Fields.
+	if form, _ := f.ResolveDict(cat["AcroForm"]); form != nil {
+		fields, _ := f.Resolve(form["Fields"])
+		arr, _ := fields.(pdf.Array)
+		seen := map[pdf.Ref]bool{}
+		var walk func(o pdf.Object, prefix string, ft pdf.Name, depth int)
+		walk = func(o pdf.Object, prefix string, ft pdf.Name, depth int) {
+			if depth > 32 || len(seen) > maxFields {
+				return
+			}
+			if r, ok := o.(pdf.Ref); ok {
+				if seen[r] {
+					return
+				}
+				seen[r] = true
+			}
+			d, _ := f.ResolveDict(o)
+			if d == nil {
+				return
+			}
+			name := prefix
+			if t, ok := d["T"].(pdf.String); ok {
+				if name != "" {
+					name += "."
+				}
+				name += decodeTextString(t)
+			}
+			if n, ok := d["FT"].(pdf.Name); ok {
+				ft = n
+			}
+			if kids, _ := f.Resolve(d["Kids"]); kids != nil {
+				if ka, ok := kids.(pdf.Array); ok && len(ka) > 0 {
+					for _, k := range ka {
+						walk(k, name, ft, depth+1)
+					}
+					return
+				}
+			}
+			if ft != "Sig" || d["V"] == nil {
+				return
+			}
+			vref, isRef := d["V"].(pdf.Ref)
+			if !isRef {
+				problems = append(problems, fmt.Sprintf("signature field %q holds its signature directly instead of as a separate object; it cannot be checked", name))
+				return
+			}
+			if byRef[vref] != nil {
+				problems = append(problems, fmt.Sprintf("signature field %q reuses the signature of field %q", name, byRef[vref].field))
+				return
+			}
+			sd, _ := f.ResolveDict(vref)
+			lock, _ := f.ResolveDict(d["Lock"])
+			add(&foundSig{ref: vref, dict: sd, field: name, widget: d, inForm: true, lock: lock})
+		}
+		for _, o := range arr {
+			walk(o, "", "", 0)
+		}
+	}
+	// Objects of the newest revision that look like signature dictionaries.
+	refs := f.Objects()
+	sort.Slice(refs, func(i, j int) bool { return refs[i].Num < refs[j].Num })
+	known := map[int64]bool{}
+	for _, ref := range refs {
+		loc := f.Locate(ref.Num)
+		if _, ok := byRef[ref]; ok {
+			if loc.Kind == 1 {
+				known[loc.Offset] = true
+			}
+			continue
+		}
+		if loc.Kind == 1 && !nearByteRange(scan.ByteRanges, loc.Offset) {
+			continue // an uncompressed object without /ByteRange in it
+		}
+		o, err := f.Get(ref)
+		if err != nil {
+			continue
+		}
+		d, ok := o.(pdf.Dict)
+		if !ok || !looksLikeSigDict(d) {
+			continue
+		}
+		if loc.Kind == 1 {
+			known[loc.Offset] = true
+		}
+		add(&foundSig{ref: ref, dict: d, field: fmt.Sprintf("(object %d, not in the form)", ref.Num)})
+	}
+	// /ByteRange names that belong to no signature dictionary of the newest
+	// revision: replaced, removed or hidden signatures.
+	offs := make([]int64, 0, len(refs))
+	for _, ref := range refs {
+		if loc := f.Locate(ref.Num); loc.Kind == 1 {
+			offs = append(offs, loc.Offset)
+		}
+	}
+	sort.Slice(offs, func(i, j int) bool { return offs[i] < offs[j] })
+	for _, at := range scan.ByteRanges {
+		i := sort.Search(len(offs), func(i int) bool { return offs[i] > at }) - 1
+		if i >= 0 && known[offs[i]] {
+			continue
+		}
+		if i >= 0 {
+			// Inside a stream's data (e.g. text that mentions /ByteRange)?
+			ref := objectAt(f, refs, offs[i])
+			if o, err := f.Get(ref); err == nil {
+				if s, ok := o.(*pdf.Stream); ok && at >= s.Offset() && at < s.Offset()+s.Len() {
+					continue
+				}
+			}
+		}
+		problems = append(problems, fmt.Sprintf("the file holds a signature dictionary at offset %d that the document no longer uses (a removed or replaced signature)", at))
+	}
+	return out, problems
+}
+
+func objectAt(f *pdf.File, refs []pdf.Ref, off int64) pdf.Ref {
+	for _, r := range refs {
+		if loc := f.Locate(r.Num); loc.Kind == 1 && loc.Offset == off {
+			return pdf.Ref{Num: r.Num, Gen: loc.Gen}
+		}
+	}
+	return pdf.Ref{}
+}
+
+// nearByteRange reports whether a /ByteRange name lies in the first 64 KiB
+// after off (where a signature dictionary starting at off would have it).
+func nearByteRange(brs []int64, off int64) bool {
+	i := sort.Search(len(brs), func(i int) bool { return brs[i] >= off })
+	return i < len(brs) && brs[i]-off < 64<<10
+}
+
+func looksLikeSigDict(d pdf.Dict) bool {
+	t := d["Type"]
+	if t == pdf.Name("Sig") || t == pdf.Name("DocTimeStamp") {
+		return true
+	}
+	_, br := d["ByteRange"]
+	_, c := d["Contents"]
+	_, filter := d["Filter"]
+	return br && c && filter
+}
+
+type verifier struct {
+	r     pdf.ReaderAtSize
+	size  int64
+	f     *pdf.File
+	scan  *pdf.Scan
+	opts  VerifyOptions
+	diff  *differ
+	store *trust.Store
+
+	certLevel    int // DocMDP permission of the certification signature
+	certRevision int // the revision it closes
+
+	dssCerts []*x509.Certificate
+	dssCRLs  [][]byte
+	dssOCSPs [][]byte
+}
+
+// collectValidationData reads the document security store (/DSS).
+func (v *verifier) collectValidationData() {
+	cat, _, err := v.f.Catalog()
+	if err != nil {
+		return
+	}
+	dss, _ := v.f.ResolveDict(cat["DSS"])
+	read := func(key pdf.Name) [][]byte {
+		var out [][]byte
+		arr, _ := v.f.Resolve(dss[key])
+		a, _ := arr.(pdf.Array)
+		for _, o := range a {
+			o, _ := v.f.Resolve(o)
+			if s, ok := o.(*pdf.Stream); ok {
+				if data, err := v.f.Decode(s, 4<<20); err == nil {
+					out = append(out, data)
+				}
+			}
+		}
+		return out
+	}
+	if dss != nil {
+		for _, der := range read("Certs") {
+			if c, err := x509.ParseCertificate(der); err == nil {
+				v.dssCerts = append(v.dssCerts, c)
+			}
+		}
+		v.dssCRLs = read("CRLs")
+		v.dssOCSPs = read("OCSPs")
+	}
+	v.store = trust.NewStore(v.opts.Roots, append(append([]*x509.Certificate{}, v.opts.Intermediates...), v.dssCerts...))
+}
+
+func (v *verifier) verify(ctx context.Context, s *foundSig) *SignatureReport {
+	rep := &SignatureReport{Field: s.field, Kind: "signature", Verdict: Valid, Revisions: len(v.scan.Revisions)}
+	d := s.dict
+	if d == nil {
+		rep.fail(Invalid, "the signature field points to something that is not a signature dictionary")
+		return rep
+	}
+	if s.certified {
+		rep.Kind = "certification"
+		rep.Certification = docMDPLevel(v.f, d)
+	}
+	sub, _ := d["SubFilter"].(pdf.Name)
+	rep.SubFilter = string(sub)
+	if d["Type"] == pdf.Name("DocTimeStamp") || sub == "ETSI.RFC3161" {
+		rep.Kind = "document timestamp"
+	}
+	if m, ok := d["M"].(pdf.String); ok {
+		if t, err := parsePDFDate(string(m)); err == nil {
+			rep.ClaimedTime = t
+		}
+	}
+	if s, ok := d["Reason"].(pdf.String); ok {
+		rep.SignReason = decodeTextString(s)
+	}
+	if s, ok := d["Location"].(pdf.String); ok {
+		rep.Location = decodeTextString(s)
+	}
+	if s.widget != nil {
+		if rect, ok := v.f.Rect(s.widget["Rect"]); ok && rect[2]-rect[0] > 0 && rect[3]-rect[1] > 0 {
+			rep.Rect = rect[:]
+			if p, ok := s.widget["P"].(pdf.Ref); ok {
+				if pages, err := v.f.Pages(); err == nil {
+					for i, pg := range pages {
+						if pg.Ref == p {
+							rep.Page = i + 1
+						}
+					}
+				}
+			}
+		}
+	}
+	if !s.inForm {
+		rep.Warnings = append(rep.Warnings, "this signature is not attached to any form field of the document")
+	}
+
+	// b. The byte range.
+	br, contents, err := v.checkByteRange(s)
+	if err != nil {
+		rep.fail(Invalid, err.Error())
+		return rep
+	}
+	rep.ByteRange = br
+	rev := revisionIndex(v.scan.Revisions, br[2]+br[3])
+	rep.Revision = rev
+	rep.CoversDocument = rev == len(v.scan.Revisions)
+
+	// The digest and the signature.
+	var signerCert *x509.Certificate
+	var sd *cms.SignedData
+	switch sub {
+	case "ETSI.CAdES.detached", "adbe.pkcs7.detached":
+		sd, signerCert = v.checkCMS(rep, contents, br)
+	case "ETSI.RFC3161":
+		signerCert = v.checkDocTimestamp(ctx, rep, contents, br)
+	case "adbe.pkcs7.sha1", "adbe.x509.rsa_sha1":
+		rep.fail(Invalid, fmt.Sprintf("the signature uses the obsolete format %s (SHA-1), which is no longer secure", sub))
+	case "":
+		rep.fail(Invalid, "the signature dictionary has no /SubFilter: its format is unknown")
+	default:
+		rep.fail(Invalid, fmt.Sprintf("unsupported signature format %s", sub))
+	}
+	if rep.Verdict == Invalid {
+		return rep
+	}
+	rep.Intact = true
+
+	// c, d, e. What happened after the signature.
+	v.checkChanges(rep, s, rev)
+
+	if v.opts.IntegrityOnly || signerCert == nil || rep.Kind == "document timestamp" {
+		return rep
+	}
+	// f, g. Timestamp and certificate chain.
+	best := v.opts.now()
+	if tok, ok := sd.Signers[0].TimestampToken(); ok {
+		if t, ok := v.checkSignatureTimestamp(ctx, rep, sd.Signers[0], tok); ok {
+			best = t
+		}
+		if rep.Verdict == Invalid {
+			return rep
+		}
+		if rep.Timestamp != nil && rep.Timestamp.Verdict == Valid && sub == "ETSI.CAdES.detached" {
+			rep.Level = string(LevelBT)
+		}
+	}
+	v.checkChain(ctx, rep, signerCert, sd, best)
+	return rep
+}
+
+// checkByteRange enforces SIGNATURES.md §3 b and returns the range and the
+// decoded /Contents.
+func (v *verifier) checkByteRange(s *foundSig) ([4]int64, []byte, error) {
+	var br [4]int64
+	arr, ok := s.dict["ByteRange"].(pdf.Array)
+	if !ok {
+		return br, nil, errors.New("the signature has no valid /ByteRange (it must be an array of four integers)")
+	}
+	if len(arr) != 4 {
+		return br, nil, fmt.Errorf("the /ByteRange has %d numbers instead of four", len(arr))
+	}
+	for i, o := range arr {
+		n, ok := o.(int64)
+		if !ok {
+			return br, nil, errors.New("the /ByteRange holds something other than four integers")
+		}
+		br[i] = n
+	}
+	if br[0] != 0 {
+		return br, nil, fmt.Errorf("the signed bytes do not start at the beginning of the file (ByteRange starts at %d)", br[0])
+	}
+	if br[1] <= 0 || br[2] <= br[1] || br[3] < 0 {
+		return br, nil, fmt.Errorf("the ByteRange [%d %d %d %d] is not two ordered ranges", br[0], br[1], br[2], br[3])
+	}
+	if br[2]+br[3] > v.size || br[2]+br[3] < br[2] {
+		return br, nil, fmt.Errorf("the ByteRange reaches past the end of the file (%d > %d bytes)", br[2]+br[3], v.size)
+	}
+	c, ok := s.dict["Contents"].(pdf.String)
+	if !ok || len(c) == 0 {
+		return br, nil, errors.New("the signature has no /Contents (the signature value is missing)")
+	}
+	end := br[2] + br[3]
+	rev := revisionIndex(v.scan.Revisions, end)
+	if rev == 0 {
+		return br, nil, fmt.Errorf("the signed bytes end at offset %d, which is not the end of a revision", end)
+	}
+	// The gap must be exactly this dictionary's /Contents, in the revision
+	// the signature closes.
+	state, err := v.diff.state(rev)
+	if err != nil {
+		return br, nil, fmt.Errorf("the signed revision cannot be read: %v", err)
+	}
+	loc := state.Locate(s.ref.Num)
+	if loc.Kind == 0 {
+		return br, nil, errors.New("the signature dictionary is not part of the revision it claims to sign")
+	}
+	if loc != v.f.Locate(s.ref.Num) {
+		return br, nil, errors.New("the signature dictionary was replaced after signing")
+	}
+	start, stop, err := state.ValueSpan(s.ref, "Contents")
+	if err != nil {
+		return br, nil, fmt.Errorf("the signature value cannot be located: %v", err)
+	}
+	if start != br[1] || stop != br[2] {
+		return br, nil, fmt.Errorf("the unsigned gap [%d, %d) is not this signature's /Contents, which lies at [%d, %d)", br[1], br[2], start, stop)
+	}
+	// The gap holds only the hex string (no other data can hide there).
+	if stop-start > 64<<20 {
+		return br, nil, errors.New("the signature value is too large")
+	}
+	gap := make([]byte, stop-start)
+	if _, err := v.r.ReadAt(gap, start); err != nil {
+		return br, nil, fmt.Errorf("reading the signature value: %v", err)
+	}
+	if gap[0] != '<' || gap[len(gap)-1] != '>' {
+		return br, nil, errors.New("the signature value is not written as a hexadecimal string")
+	}
+	for _, ch := range gap[1 : len(gap)-1] {
+		if !isHexDigit(ch) && ch != ' ' && ch != '\r' && ch != '\n' && ch != '\t' {
+			return br, nil, errors.New("the unsigned gap holds data other than the signature value")
+		}
+	}
+	return br, []byte(c), nil
+}
+
+func isHexDigit(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// digestRanges hashes the two byte ranges.
+func (v *verifier) digestRanges(h crypto.Hash, br [4]int64) ([]byte, error) {
+	hh := h.New()
+	buf := make([]byte, 1<<20)
+	for _, rg := range [][2]int64{{br[0], br[1]}, {br[2], br[3]}} {
+		sr := io.NewSectionReader(v.r, rg[0], rg[1])
+		if _, err := io.CopyBuffer(hh, sr, buf); err != nil {
+			return nil, err
+		}
+	}
+	return hh.Sum(nil), nil
+}
+
+func (v *verifier) checkCMS(rep *SignatureReport, contents []byte, br [4]int64) (*cms.SignedData, *x509.Certificate) {
+	sd, err := cms.Parse(contents)
+	if err != nil {
+		rep.fail(Invalid, err.Error())
+		return nil, nil
+	}
+	if len(sd.Signers) != 1 {
+		rep.fail(Invalid, fmt.Sprintf("the signature holds %d signers instead of one", len(sd.Signers)))
+		return nil, nil
+	}
+	if sd.EContent != nil {
+		rep.fail(Invalid, "the signature encapsulates content; a PDF signature must be detached")
+		return nil, nil
+	}
+	si := sd.Signers[0]
+	h, err := si.Hash()
+	if err != nil {
+		rep.fail(Invalid, err.Error())
+		return nil, nil
+	}
+	rep.Hash = hashName(h)
+	if rep.SubFilter == "ETSI.CAdES.detached" {
+		rep.Level = string(LevelBB)
+	}
+	cert := si.FindCertificate(append(append([]*x509.Certificate{}, sd.Certificates...), v.dssCerts...))
+	if cert == nil {
+		rep.fail(Invalid, "the signer's certificate is not in the signature")
+		return nil, nil
+	}
+	rep.Signer = certInfo(cert)
+	digest, err := v.digestRanges(h, br)
+	if err != nil {
+		rep.fail(Invalid, "reading the signed bytes: "+err.Error())
+		return nil, nil
+	}
+	if err := si.VerifyContentDigest(digest); err != nil {
+		rep.fail(Invalid, "the document was changed after it was signed: the signed bytes do not match the signature ("+err.Error()+")")
+		return nil, nil
+	}
+	if err := si.VerifySignature(cert); err != nil {
+		rep.fail(Invalid, "the signature value does not verify with the signer's certificate: "+err.Error())
+		return nil, nil
+	}
+	if err := si.CheckSigningCertificate(cert); err != nil {
+		if errors.Is(err, cms.ErrNoSigningCertificate) {
+			if rep.SubFilter == "ETSI.CAdES.detached" {
+				rep.Warnings = append(rep.Warnings, "the signature lacks the ESS signing-certificate attribute required by PAdES")
+			}
+		} else {
+			rep.fail(Invalid, "the signature names a different signing certificate: "+err.Error())
+			return nil, nil
+		}
+	}
+	if _, ok := si.SigningTime(); ok && rep.SubFilter == "ETSI.CAdES.detached" {
+		rep.Warnings = append(rep.Warnings, "the signature carries a signing-time attribute, which PAdES baseline signatures must not")
+	}
+	return sd, cert
+}
+
+func (v *verifier) checkDocTimestamp(ctx context.Context, rep *SignatureReport, contents []byte, br [4]int64) *x509.Certificate {
+	tok, err := tsp.ParseToken(contents)
+	if err != nil {
+		rep.fail(Invalid, "the document timestamp is damaged: "+err.Error())
+		return nil
+	}
+	rep.Hash = hashName(tok.Hash)
+	digest, err := v.digestRanges(tok.Hash, br)
+	if err != nil {
+		rep.fail(Invalid, "reading the signed bytes: "+err.Error())
+		return nil
+	}
+	cert, err := tok.Verify(digest, append(append([]*x509.Certificate{}, v.opts.TSACerts...), v.dssCerts...))
+	if err != nil {
+		rep.fail(Invalid, "the document timestamp does not verify: "+err.Error())
+		return nil
+	}
+	rep.Signer = certInfo(cert)
+	rep.Timestamp = &TimestampInfo{Time: tok.GenTime, TSA: certInfo(cert), Verdict: Valid}
+	rep.ClaimedTime = tok.GenTime
+	if !v.opts.IntegrityOnly {
+		res := v.store.Validate(ctx, cert, trust.Options{At: tok.GenTime, Usage: trust.Timestamping, Extra: tok.SignedData.Certificates,
+			CRLs: v.dssCRLs, OCSPs: v.dssOCSPs, Online: v.opts.Online, HTTPClient: v.opts.HTTPClient})
+		v.applyTrust(rep, res, "timestamp authority")
+	}
+	return cert
+}
+
+// checkSignatureTimestamp verifies a signature timestamp; it returns the
+// proven time when the timestamp is valid and trusted.
+func (v *verifier) checkSignatureTimestamp(ctx context.Context, rep *SignatureReport, si *cms.SignerInfo, der []byte) (time.Time, bool) {
+	tok, err := tsp.ParseToken(der)
+	if err != nil {
+		rep.fail(Invalid, "the signature timestamp is damaged: "+err.Error())
+		return time.Time{}, false
+	}
+	info := &TimestampInfo{Time: tok.GenTime, Verdict: Valid}
+	rep.Timestamp = info
+	hh := tok.Hash.New()
+	hh.Write(si.SignatureValue())
+	cert, err := tok.Verify(hh.Sum(nil), append(append([]*x509.Certificate{}, v.opts.TSACerts...), v.dssCerts...))
+	if err != nil {
+		info.Verdict, info.Reason = Invalid, err.Error()
+		rep.fail(Invalid, "the signature timestamp is not genuine: "+err.Error())
+		return time.Time{}, false
+	}
+	info.TSA = certInfo(cert)
+	res := v.store.Validate(ctx, cert, trust.Options{At: tok.GenTime, Usage: trust.Timestamping, Extra: tok.SignedData.Certificates,
+		CRLs: v.dssCRLs, OCSPs: v.dssOCSPs, Online: v.opts.Online, HTTPClient: v.opts.HTTPClient})
+	if res.Status != trust.Trusted {
+		info.Verdict, info.Reason = Indeterminate, res.Reason
+		rep.Warnings = append(rep.Warnings, "the timestamp authority is not trusted, so the timestamp proves nothing: "+res.Reason)
+		return time.Time{}, false
+	}
+	return tok.GenTime, true
+}
+
+func (v *verifier) checkChain(ctx context.Context, rep *SignatureReport, cert *x509.Certificate, sd *cms.SignedData, at time.Time) {
+	if len(v.opts.Roots) == 0 {
+		rep.fail(Indeterminate, "no trusted root certificates are configured, so the signer's identity cannot be confirmed")
+		return
+	}
+	crls := append(append([][]byte{}, v.dssCRLs...), sd.CRLs...)
+	ocsps := append(append([][]byte{}, v.dssOCSPs...), sd.OCSPResponses...)
+	if ra, ok, err := sd.Signers[0].RevocationInfoArchival(); err == nil && ok {
+		crls = append(crls, ra.CRLs...)
+		ocsps = append(ocsps, ra.OCSPResponses...)
+	}
+	res := v.store.Validate(ctx, cert, trust.Options{At: at, Usage: trust.Signing, Extra: sd.Certificates,
+		CRLs: crls, OCSPs: ocsps, Online: v.opts.Online, HTTPClient: v.opts.HTTPClient})
+	v.applyTrust(rep, res, "signer")
+}
+
+func (v *verifier) applyTrust(rep *SignatureReport, res trust.Result, who string) {
+	rep.Chain = nil
+	for _, c := range res.Chain {
+		rep.Chain = append(rep.Chain, certInfo(c))
+	}
+	for _, c := range res.Revocation {
+		rep.Revocation = append(rep.Revocation, revocationText(c))
+	}
+	rep.Warnings = append(rep.Warnings, res.Warnings...)
+	switch res.Status {
+	case trust.Trusted:
+	case trust.Revoked, trust.Unsuitable:
+		rep.fail(Invalid, res.Reason)
+	case trust.Expired:
+		if rep.Timestamp == nil || rep.Timestamp.Verdict != Valid {
+			rep.fail(Indeterminate, res.Reason+"; no trusted timestamp proves the signature was made while it was valid")
+		} else {
+			rep.fail(Invalid, res.Reason)
+		}
+	default:
+		rep.fail(Indeterminate, res.Reason)
+	}
+	_ = who
+}
+
+// checkChanges reports the revisions after the signature and judges them.
+func (v *verifier) checkChanges(rep *SignatureReport, s *foundSig, rev int) {
+	var locked func(field string) bool
+	if fm := fieldMDP(v.f, s); fm != nil {
+		locked = fm
+	}
+	for i := rev + 1; i <= len(v.scan.Revisions); i++ {
+		changes, err := v.diff.changes(i)
+		if err != nil {
+			rep.fail(Invalid, fmt.Sprintf("revision %d after the signature cannot be compared: %v", i, err))
+			return
+		}
+		perm := 0
+		if v.certLevel > 0 && i > v.certRevision {
+			perm = v.certLevel
+		}
+		for _, c := range changes {
+			allowed := allowedChange(c, perm)
+			if allowed && locked != nil && (c.class == classFormFill || c.class == classAnnotation) && c.field != "" && locked(c.field) {
+				allowed = false
+				c.what += " (the field is locked by this signature)"
+			}
+			rep.Changes = append(rep.Changes, Change{Revision: i, What: c.what, Allowed: allowed})
+			if !allowed {
+				rep.fail(Invalid, fmt.Sprintf("the document was changed after this signature: %s (revision %d)", c.what, i))
+			}
+		}
+	}
+	if v.certLevel > 0 && rev < v.certRevision && rep.Kind != "document timestamp" {
+		rep.Warnings = append(rep.Warnings, "this signature was made before the document was certified")
+	}
+}
+
+// allowedChange applies the DocMDP permission (0 when the document is not
+// certified) to a change.
+func allowedChange(c rawChange, perm int) bool {
+	switch c.class {
+	case classDSS:
+		return true
+	case classSignature:
+		return perm != 1
+	case classFormFill:
+		return perm != 1
+	case classAnnotation:
+		return perm == 0 || perm == 3
+	case classMetadata:
+		return perm == 0
+	}
+	return false
+}
+
+// fieldMDP returns a predicate telling which fields a signature locks
+// (from its field's /Lock or its own FieldMDP reference), or nil.
+func fieldMDP(f *pdf.File, s *foundSig) func(string) bool {
+	var specs []pdf.Dict
+	if s.lock != nil {
+		specs = append(specs, s.lock)
+	}
+	refs, _ := f.Resolve(s.dict["Reference"])
+	arr, _ := refs.(pdf.Array)
+	for _, o := range arr {
+		sr, _ := f.ResolveDict(o)
+		if sr != nil && sr["TransformMethod"] == pdf.Name("FieldMDP") {
+			if tp, _ := f.ResolveDict(sr["TransformParams"]); tp != nil {
+				specs = append(specs, tp)
+			}
+		}
+	}
+	if len(specs) == 0 {
+		return nil
+	}
+	return func(field string) bool {
+		for _, sp := range specs {
+			action, _ := sp["Action"].(pdf.Name)
+			list := map[string]bool{}
+			fa, _ := f.Resolve(sp["Fields"])
+			if a, ok := fa.(pdf.Array); ok {
+				for _, o := range a {
+					if str, ok := o.(pdf.String); ok {
+						list[decodeTextString(str)] = true
+					}
+				}
+			}
+			switch action {
+			case "All":
+				return true
+			case "Include":
+				if list[field] {
+					return true
+				}
+			case "Exclude":
+				if !list[field] {
+					return true
+				}
+			}
+		}
+		return false
+	}
+}
+
+func hashName(h crypto.Hash) string {
+	switch h {
+	case crypto.SHA256:
+		return "SHA-256"
+	case crypto.SHA384:
+		return "SHA-384"
+	case crypto.SHA512:
+		return "SHA-512"
+	case crypto.SHA1:
+		return "SHA-1"
+	}
+	return h.String()
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// parsePDFDate reads "D:YYYYMMDDHHmmSSOHH'mm'" with optional parts.
+func parsePDFDate(s string) (time.Time, error) {
+	s = strings.TrimPrefix(s, "D:")
+	if len(s) < 4 {
+		return time.Time{}, errors.New("bad PDF date")
+	}
+	digits := 0
+	for digits < len(s) && digits < 14 && s[digits] >= '0' && s[digits] <= '9' {
+		digits++
+	}
+	base := s[:digits]
+	// Pad to a full timestamp: month and day default to 1.
+	pad := "00000101000000"
+	if digits < 14 {
+		base += pad[digits:]
+	}
+	t, err := time.Parse("20060102150405", base)
+	if err != nil {
+		return time.Time{}, err
+	}
+	rest := s[digits:]
+	loc := time.UTC
+	if len(rest) >= 3 && (rest[0] == '+' || rest[0] == '-') {
+		var hh, mm int
+		fmt.Sscanf(strings.ReplaceAll(rest[1:], "'", " "), "%d %d", &hh, &mm)
+		off := hh*3600 + mm*60
+		if rest[0] == '-' {
+			off = -off
+		}
+		loc = time.FixedZone("", off)
+	}
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc), nil
+}
+
+func revocationText(c trust.Check) string {
+	who := "certificate"
+	if c.Certificate != nil {
+		who = certName(c.Certificate)
+	}
+	s := fmt.Sprintf("%s: %s", who, c.Status)
+	if c.Source != "" {
+		s += " (" + string(c.Source)
+		if !c.Time.IsZero() {
+			s += " of " + c.Time.In(VietnamTime).Format("02/01/2006 15:04")
+		}
+		s += ")"
+	}
+	if c.Status == trust.CertRevoked {
+		s += fmt.Sprintf(", revoked on %s", c.RevokedAt.In(VietnamTime).Format("02/01/2006 15:04"))
+		if c.Reason != "" {
+			s += " (" + c.Reason + ")"
+		}
+	}
+	if c.Detail != "" {
+		s += "; " + c.Detail
+	}
+	return s
+}

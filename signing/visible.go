@@ -1,0 +1,454 @@
+package signing
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/vanthu/vanthu/assets"
+	"github.com/vanthu/vanthu/signing/appearance"
+	"github.com/vanthu/vanthu/signing/pdf"
+)
+
+// placement is where a new signature's widget goes.
+type placement struct {
+	pageIndex int        // 0-based page the widget is attached to
+	page      int        // 1-based page for the report; 0 when invisible
+	rect      [4]float64 // in default user space
+	ap        pdf.Ref    // the normal appearance stream
+}
+
+// Page margins used for default placement (points).
+const (
+	marginRight = 56.7 // 20 mm
+	marginTop   = 56.7 // 20 mm
+	stampTop    = 28.3 // 10 mm: the stamp sits in the top margin
+)
+
+var (
+	fontsOnce             sync.Once
+	fontRegular, fontBold *appearance.Font
+	fontErr               error
+)
+
+func fonts() (*appearance.Font, *appearance.Font, error) {
+	fontsOnce.Do(func() {
+		fontRegular, fontErr = appearance.ParseFont(assets.SerifRegular)
+		if fontErr == nil {
+			fontBold, fontErr = appearance.ParseFont(assets.SerifBold)
+		}
+	})
+	return fontRegular, fontBold, fontErr
+}
+
+func placeAppearance(_ context.Context, f *pdf.File, doc *docInfo, u *pdf.Update, opts PDFOptions) (placement, error) {
+	a := opts.Appearance
+	var pl placement
+	if a.Page < 0 || a.Page > len(doc.pages) {
+		return pl, fmt.Errorf("page %d does not exist (the document has %d pages)", a.Page, len(doc.pages))
+	}
+	if a.Rect != nil {
+		r := *a.Rect
+		if r[0] > r[2] {
+			r[0], r[2] = r[2], r[0]
+		}
+		if r[1] > r[3] {
+			r[1], r[3] = r[3], r[1]
+		}
+		if a.Kind != AppearanceNone && (r[2]-r[0] < 4 || r[3]-r[1] < 4) {
+			return pl, fmt.Errorf("the signature rectangle %v is too small", *a.Rect)
+		}
+		a.Rect = &r
+	}
+	pageIdx := func(def int) int {
+		if a.Page > 0 {
+			return a.Page - 1
+		}
+		return def
+	}
+	last := len(doc.pages) - 1
+
+	switch a.Kind {
+	case AppearanceNone:
+		pl.pageIndex = pageIdx(0)
+		ap := u.Add(&pdf.Stream{Dict: pdf.Dict{
+			"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"),
+			"BBox": pdf.Array{int64(0), int64(0), int64(0), int64(0)},
+		}})
+		pl.ap = ap
+		return pl, nil
+
+	case AppearancePersonal:
+		regular, bold, err := fonts()
+		if err != nil {
+			return pl, err
+		}
+		img, err := decodeImage(a.Image, assets.DemoSignature, "signature")
+		if err != nil {
+			return pl, err
+		}
+		name := strings.TrimSpace(a.Name)
+		if name == "" {
+			name = certName(opts.Signer.Chain[0])
+		}
+		position := a.Position
+		if len(position) == 0 {
+			if t := certInfo(opts.Signer.Chain[0]).Title; t != "" {
+				position = []string{t}
+			}
+		}
+		for i, p := range position {
+			position[i] = strings.ToUpper(p)
+		}
+		pl.pageIndex = pageIdx(last)
+		page := doc.pages[pl.pageIndex]
+		w, h := appearance.DefaultPersonalWidth, appearance.DefaultPersonalHeight
+		if a.Rect != nil {
+			w, h = a.Rect[2]-a.Rect[0], a.Rect[3]-a.Rect[1]
+		}
+		if page.Rotate == 90 || page.Rotate == 270 {
+			if a.Rect != nil {
+				w, h = h, w
+			}
+		}
+		ap, err := appearance.Personal(appearance.PersonalSpec{
+			Position: position, Name: name, Signature: img, Width: w, Height: h,
+			Regular: regular, Bold: bold,
+		})
+		if err != nil {
+			return pl, fmt.Errorf("drawing the signature: %w", err)
+		}
+		pl.rect = visualRect(page, a.Rect, ap.Width, ap.Height, defaultBlock(page, ap.Width, ap.Height))
+		pl.ap = addAppearanceStream(u, ap, page.Rotate)
+
+	case AppearanceAgency:
+		img, err := decodeImage(a.Image, assets.DemoSeal, "seal")
+		if err != nil {
+			return pl, err
+		}
+		size := appearance.DefaultSealSize
+		if a.Rect != nil {
+			size = math.Min(a.Rect[2]-a.Rect[0], a.Rect[3]-a.Rect[1])
+		}
+		ap, err := appearance.Agency(appearance.AgencySpec{Seal: img, Size: size})
+		if err != nil {
+			return pl, fmt.Errorf("drawing the seal: %w", err)
+		}
+		switch {
+		case a.Rect != nil:
+			pl.pageIndex = pageIdx(last)
+			page := doc.pages[pl.pageIndex]
+			pl.rect = visualRect(page, a.Rect, ap.Width, ap.Height, [4]float64{})
+		case doc.lastVisible != nil && (a.Page == 0 || a.Page-1 == doc.lastVisible.pageIndex):
+			pl.pageIndex = doc.lastVisible.pageIndex
+			img := signatureImageRect(f, doc.lastVisible)
+			seal := appearance.SealRect(appearance.Rect{X: img[0], Y: img[1], W: img[2] - img[0], H: img[3] - img[1]}, ap.Width)
+			pl.rect = [4]float64{seal.X, seal.Y, seal.X + seal.W, seal.Y + seal.H}
+		default:
+			pl.pageIndex = pageIdx(last)
+			page := doc.pages[pl.pageIndex]
+			pl.rect = visualRect(page, nil, ap.Width, ap.Height, defaultBlock(page, ap.Width, ap.Height))
+		}
+		pl.ap = addAppearanceStream(u, ap, doc.pages[pl.pageIndex].Rotate)
+
+	case AppearanceStamp:
+		regular, _, err := fonts()
+		if err != nil {
+			return pl, err
+		}
+		var lines []string
+		for _, t := range a.Text {
+			for _, l := range strings.Split(t, "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					lines = append(lines, l)
+				}
+			}
+		}
+		if len(lines) == 0 {
+			lines = append(lines, certName(opts.Signer.Chain[0]))
+		}
+		lines = append(lines, opts.Time.In(VietnamTime).Format("2006-01-02T15:04:05-07:00"))
+		spec := appearance.StampSpec{Lines: lines, Font: regular}
+		if a.Rect != nil {
+			spec.MaxWidth, spec.MaxHeight = a.Rect[2]-a.Rect[0], a.Rect[3]-a.Rect[1]
+		}
+		ap, err := appearance.Stamp(spec)
+		if err != nil {
+			return pl, fmt.Errorf("drawing the stamp: %w", err)
+		}
+		pl.pageIndex = pageIdx(0)
+		page := doc.pages[pl.pageIndex]
+		vis := visualBox(page)
+		def := [4]float64{vis[2] - marginRight - ap.Width, vis[3] - stampTop - ap.Height, vis[2] - marginRight, vis[3] - stampTop}
+		pl.rect = visualRect(page, a.Rect, ap.Width, ap.Height, def)
+		pl.ap = addAppearanceStream(u, ap, page.Rotate)
+	}
+	pl.page = pl.pageIndex + 1
+	return pl, nil
+}
+
+func decodeImage(data, fallback []byte, what string) (*appearance.Image, error) {
+	if len(data) == 0 {
+		data = fallback
+	}
+	img, err := appearance.DecodePNG(data)
+	if err != nil {
+		return nil, fmt.Errorf("the %s image: %w", what, err)
+	}
+	return img, nil
+}
+
+// visualBox is the page's crop box as the reader sees it, with the origin
+// at the bottom left of the displayed page.
+func visualBox(p pdf.Page) [4]float64 {
+	w, h := p.CropBox[2]-p.CropBox[0], p.CropBox[3]-p.CropBox[1]
+	if p.Rotate == 90 || p.Rotate == 270 {
+		w, h = h, w
+	}
+	return [4]float64{0, 0, w, h}
+}
+
+// defaultBlock is where a signature block goes by default: the right half
+// of the displayed page, in the lower part where the signature block of a
+// Vietnamese document usually stands.
+func defaultBlock(p pdf.Page, w, h float64) [4]float64 {
+	vis := visualBox(p)
+	x1 := vis[2] - marginRight - w
+	y0 := math.Max(vis[3]*0.18, 72)
+	return [4]float64{x1, y0, x1 + w, y0 + h}
+}
+
+// visualRect turns a rectangle given in user space (explicit) or in
+// displayed-page coordinates (def) into the widget's /Rect in user space.
+func visualRect(p pdf.Page, explicit *[4]float64, w, h float64, def [4]float64) [4]float64 {
+	if explicit != nil {
+		// Explicit rectangles are user-space coordinates; the appearance
+		// is centred in them.
+		r := *explicit
+		cx, cy := (r[0]+r[2])/2, (r[1]+r[3])/2
+		if p.Rotate == 90 || p.Rotate == 270 {
+			w, h = h, w
+		}
+		return [4]float64{cx - w/2, cy - h/2, cx + w/2, cy + h/2}
+	}
+	vx, vy, vw, vh := def[0], def[1], def[2]-def[0], def[3]-def[1]
+	ox, oy := p.CropBox[0], p.CropBox[1]
+	wu, hu := p.CropBox[2]-p.CropBox[0], p.CropBox[3]-p.CropBox[1]
+	switch p.Rotate {
+	case 90:
+		return [4]float64{ox + wu - vy - vh, oy + vx, ox + wu - vy, oy + vx + vw}
+	case 180:
+		return [4]float64{ox + wu - vx - vw, oy + hu - vy - vh, ox + wu - vx, oy + hu - vy}
+	case 270:
+		return [4]float64{ox + vy, oy + hu - vx - vw, ox + vy + vh, oy + hu - vx}
+	}
+	return [4]float64{ox + vx, oy + vy, ox + vx + vw, oy + vy + vh}
+}
+
+// signatureImageRect finds the image inside an existing signature's
+// appearance (where the signer's handwriting is), in user space; the
+// widget's whole rectangle when there is none.
+func signatureImageRect(f *pdf.File, w *sigWidget) [4]float64 {
+	rect := w.rect
+	apd, _ := f.ResolveDict(w.dict["AP"])
+	if apd == nil {
+		return rect
+	}
+	o, _ := f.Resolve(apd["N"])
+	s, ok := o.(*pdf.Stream)
+	if !ok {
+		return rect
+	}
+	bbox, ok := f.Rect(s.Dict["BBox"])
+	if !ok || bbox[2]-bbox[0] <= 0 || bbox[3]-bbox[1] <= 0 {
+		return rect
+	}
+	data, err := f.Decode(s, 4<<20)
+	if err != nil {
+		return rect
+	}
+	ops, err := pdf.ContentOps(data)
+	if err != nil {
+		return rect
+	}
+	res, _ := f.ResolveDict(s.Dict["Resources"])
+	xobjs, _ := f.ResolveDict(res["XObject"])
+	ctm := [6]float64{1, 0, 0, 1, 0, 0}
+	var stack [][6]float64
+	found := false
+	var box [4]float64
+	for _, op := range ops {
+		switch op.Operator {
+		case "q":
+			if len(stack) < 64 {
+				stack = append(stack, ctm)
+			}
+		case "Q":
+			if n := len(stack); n > 0 {
+				ctm, stack = stack[n-1], stack[:n-1]
+			}
+		case "cm":
+			if len(op.Operands) == 6 {
+				var m [6]float64
+				for i, v := range op.Operands {
+					m[i], _ = pdf.AsNumber(v)
+				}
+				ctm = mul(m, ctm)
+			}
+		case "Do":
+			if len(op.Operands) != 1 {
+				continue
+			}
+			n, _ := op.Operands[0].(pdf.Name)
+			xo, _ := f.Resolve(xobjs[n])
+			xs, ok := xo.(*pdf.Stream)
+			if !ok || xs.Dict["Subtype"] != pdf.Name("Image") {
+				continue
+			}
+			b := transformBox(ctm, [4]float64{0, 0, 1, 1})
+			if !found || (b[2]-b[0])*(b[3]-b[1]) > (box[2]-box[0])*(box[3]-box[1]) {
+				box, found = b, true
+			}
+		}
+	}
+	if !found {
+		return rect
+	}
+	sx := (rect[2] - rect[0]) / (bbox[2] - bbox[0])
+	sy := (rect[3] - rect[1]) / (bbox[3] - bbox[1])
+	return [4]float64{
+		rect[0] + (box[0]-bbox[0])*sx, rect[1] + (box[1]-bbox[1])*sy,
+		rect[0] + (box[2]-bbox[0])*sx, rect[1] + (box[3]-bbox[1])*sy,
+	}
+}
+
+// mul returns m × n for PDF matrices [a b c d e f].
+func mul(m, n [6]float64) [6]float64 {
+	return [6]float64{
+		m[0]*n[0] + m[1]*n[2], m[0]*n[1] + m[1]*n[3],
+		m[2]*n[0] + m[3]*n[2], m[2]*n[1] + m[3]*n[3],
+		m[4]*n[0] + m[5]*n[2] + n[4], m[4]*n[1] + m[5]*n[3] + n[5],
+	}
+}
+
+func transformBox(m [6]float64, b [4]float64) [4]float64 {
+	pts := [][2]float64{{b[0], b[1]}, {b[2], b[1]}, {b[0], b[3]}, {b[2], b[3]}}
+	out := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	for _, p := range pts {
+		x := m[0]*p[0] + m[2]*p[1] + m[4]
+		y := m[1]*p[0] + m[3]*p[1] + m[5]
+		out[0], out[1] = math.Min(out[0], x), math.Min(out[1], y)
+		out[2], out[3] = math.Max(out[2], x), math.Max(out[3], y)
+	}
+	return out
+}
+
+// addAppearanceStream writes an appearance as a form XObject with its fonts
+// and images; rotate counters the page's /Rotate so that it reads upright.
+func addAppearanceStream(u *pdf.Update, a *appearance.Appearance, rotate int) pdf.Ref {
+	res := pdf.Dict{}
+	if len(a.Fonts) > 0 {
+		fd := pdf.Dict{}
+		for _, fr := range a.Fonts {
+			fd[pdf.Name(fr.ResName)] = addFont(u, fr.Font)
+		}
+		res["Font"] = fd
+	}
+	if len(a.Images) > 0 {
+		xd := pdf.Dict{}
+		for name, img := range a.Images {
+			xd[pdf.Name(name)] = addImage(u, img)
+		}
+		res["XObject"] = xd
+	}
+	d := pdf.Dict{
+		"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"),
+		"BBox":      pdf.Array{0.0, 0.0, round(a.Width), round(a.Height)},
+		"Resources": res,
+		"Filter":    pdf.Name("FlateDecode"),
+	}
+	switch rotate {
+	case 90:
+		d["Matrix"] = pdf.Array{int64(0), int64(1), int64(-1), int64(0), int64(0), int64(0)}
+	case 180:
+		d["Matrix"] = pdf.Array{int64(-1), int64(0), int64(0), int64(-1), int64(0), int64(0)}
+	case 270:
+		d["Matrix"] = pdf.Array{int64(0), int64(-1), int64(1), int64(0), int64(0), int64(0)}
+	}
+	return u.Add(&pdf.Stream{Dict: d, Data: deflate(a.Content)})
+}
+
+func addFont(u *pdf.Update, ef appearance.EmbeddedFont) pdf.Ref {
+	file := u.Add(&pdf.Stream{Dict: pdf.Dict{"Length1": int64(len(ef.FontFile2)), "Filter": pdf.Name("FlateDecode")}, Data: deflate(ef.FontFile2)})
+	desc := u.Add(pdf.Dict{
+		"Type":        pdf.Name("FontDescriptor"),
+		"FontName":    pdf.Name(ef.Descriptor.FontName),
+		"Flags":       int64(ef.Descriptor.Flags),
+		"FontBBox":    pdf.Array{round(ef.Descriptor.BBox[0]), round(ef.Descriptor.BBox[1]), round(ef.Descriptor.BBox[2]), round(ef.Descriptor.BBox[3])},
+		"ItalicAngle": round(ef.Descriptor.ItalicAngle),
+		"Ascent":      round(ef.Descriptor.Ascent),
+		"Descent":     round(ef.Descriptor.Descent),
+		"CapHeight":   round(ef.Descriptor.CapHeight),
+		"StemV":       round(ef.Descriptor.StemV),
+		"FontFile2":   file,
+	})
+	var w pdf.Array
+	for _, run := range ef.W {
+		ws := make(pdf.Array, len(run.Widths))
+		for i, x := range run.Widths {
+			ws[i] = round(x)
+		}
+		w = append(w, int64(run.First), ws)
+	}
+	cid := u.Add(pdf.Dict{
+		"Type":     pdf.Name("Font"),
+		"Subtype":  pdf.Name(ef.CIDFontType),
+		"BaseFont": pdf.Name(ef.BaseFont),
+		"CIDSystemInfo": pdf.Dict{
+			"Registry":   pdf.String(ef.CIDSystemInfo.Registry),
+			"Ordering":   pdf.String(ef.CIDSystemInfo.Ordering),
+			"Supplement": int64(ef.CIDSystemInfo.Supplement),
+		},
+		"FontDescriptor": desc,
+		"DW":             round(ef.DW),
+		"W":              w,
+		"CIDToGIDMap":    pdf.Name(ef.CIDToGIDMap),
+	})
+	toUni := u.Add(&pdf.Stream{Dict: pdf.Dict{"Filter": pdf.Name("FlateDecode")}, Data: deflate(ef.ToUnicode)})
+	return u.Add(pdf.Dict{
+		"Type":            pdf.Name("Font"),
+		"Subtype":         pdf.Name("Type0"),
+		"BaseFont":        pdf.Name(ef.BaseFont),
+		"Encoding":        pdf.Name(ef.Encoding),
+		"DescendantFonts": pdf.Array{cid},
+		"ToUnicode":       toUni,
+	})
+}
+
+func addImage(u *pdf.Update, img *appearance.Image) pdf.Ref {
+	d := pdf.Dict{
+		"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Image"),
+		"Width": int64(img.Width), "Height": int64(img.Height),
+		"ColorSpace": pdf.Name(img.ColorSpace), "BitsPerComponent": int64(img.BitsPerComponent),
+		"Filter": pdf.Name("FlateDecode"),
+	}
+	if img.SMask != nil {
+		d["SMask"] = addImage(u, img.SMask)
+	}
+	return u.Add(&pdf.Stream{Dict: d, Data: img.Data})
+}
+
+func deflate(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
+// round keeps three decimals, enough for points and glyph units.
+func round(x float64) float64 { return math.Round(x*1000) / 1000 }
