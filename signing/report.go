@@ -96,15 +96,15 @@ type SignatureReport struct {
 	Location    string         `json:"location,omitempty"`
 	Hash        string         `json:"hash,omitempty"`
 
-	ByteRange      [4]int64 `json:"byteRange"`
-	Revision       int      `json:"revision"`       // 1-based revision the signature closes
-	Revisions      int      `json:"revisions"`      // revisions in the file
-	CoversDocument bool     `json:"coversDocument"` // no later revisions
-	Changes        []Change `json:"changes,omitempty"`
-	Certification  int      `json:"docMDP,omitempty"` // DocMDP permission of a certification signature
-	Page           int      `json:"page,omitempty"`
+	ByteRange      [4]int64  `json:"byteRange"`
+	Revision       int       `json:"revision"`       // 1-based revision the signature closes
+	Revisions      int       `json:"revisions"`      // revisions in the file
+	CoversDocument bool      `json:"coversDocument"` // no later revisions
+	Changes        []Change  `json:"changes,omitempty"`
+	Certification  int       `json:"docMDP,omitempty"` // DocMDP permission of a certification signature
+	Page           int       `json:"page,omitempty"`
 	Rect           []float64 `json:"rect,omitempty"`
-	Revocation     []string `json:"revocation,omitempty"`
+	Revocation     []string  `json:"revocation,omitempty"`
 }
 
 // Report is the verdict on a document.
