@@ -130,6 +130,8 @@ func FuzzConvertBER(f *testing.F) {
 
 func addFixtureSeeds(f *testing.F) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.p7[sm]"))
+	nss, _ := filepath.Glob(filepath.Join("testdata", "*.der"))
+	files = append(files, nss...)
 	if err != nil || len(files) == 0 {
 		f.Fatalf("no fixtures in testdata: %v", err)
 	}

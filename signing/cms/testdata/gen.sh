@@ -14,3 +14,6 @@ sign -signer rsa.pem -inkey "$tmp/rsa.key" -md sha256 -keyopt rsa_padding_mode:p
 sign -signer rsa.pem -inkey "$tmp/rsa.key" -md sha1 -out openssl-sha1.p7s
 sign -signer ec.pem -inkey "$tmp/ec.key" -md sha384 -keyid -out openssl-ec-keyid.p7s
 sign -signer ec.pem -inkey "$tmp/ec.key" -md sha256 -nodetach -stream -out openssl-ec-attached-stream.p7m
+# nss-pdfsig-padded.der is the /Contents of a PDF signed with
+# `pdfsig -add-signature -digest SHA256` (poppler-utils 22.12, NSS) using a
+# self-signed RSA certificate imported with pk12util; nss_test.go shows the steps.
