@@ -80,16 +80,16 @@ type revocationChecker struct {
 	client   *http.Client
 	crls     []embeddedCRL
 	warnings []string
-	badOCSP  map[int]bool // embedded responses already reported unreadable
+	badOCSP  map[int]bool       // embedded responses already reported unreadable
 	cache    map[string]fetched // by method, URL and request
 	down     map[string]error   // URLs that failed, not asked again
 }
 
 func newRevocationChecker(opts Options, at time.Time) *revocationChecker {
 	rc := &revocationChecker{
-		opts:   opts,
-		at:     at,
-		client: opts.HTTPClient,
+		opts:    opts,
+		at:      at,
+		client:  opts.HTTPClient,
 		cache:   map[string]fetched{},
 		down:    map[string]error{},
 		badOCSP: map[int]bool{},
