@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -46,7 +47,7 @@ func cmdSign(ctx context.Context, e *env, args []string) error {
 	fs.Var(&text, "text", "stamp text line, e.g. the number/notation (repeat for several lines)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return usageErr("%v", err)

@@ -26,7 +26,7 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	offline := fs.Bool("offline", false, "do not fetch OCSP responses or CRLs")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return usageErr("%v", err)

@@ -1,7 +1,6 @@
 package pdf
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -407,16 +406,4 @@ func readFull(r io.Reader, p []byte) (int, error) {
 		err = malformed("unexpected end of data")
 	}
 	return n, err
-}
-
-// hasPrefixAt reports whether the bytes at off in r equal p.
-func hasPrefixAt(r io.ReaderAt, off, limit int64, p []byte) bool {
-	if off < 0 || off+int64(len(p)) > limit {
-		return false
-	}
-	buf := make([]byte, len(p))
-	if _, err := r.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
-		return false
-	}
-	return bytes.Equal(buf, p)
 }

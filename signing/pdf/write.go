@@ -356,3 +356,51 @@ func newID(old Object) Array {
 	}
 	return Array{String(fresh), String(fresh)}
 }
+
+// Builder writes a new PDF file from scratch.
+type Builder struct {
+	objs []Object // index i holds object i+1
+}
+
+// Add stores o as a new object and returns its reference.
+func (b *Builder) Add(o Object) Ref {
+	b.objs = append(b.objs, o)
+	return Ref{Num: uint32(len(b.objs))}
+}
+
+// Reserve allocates a number to be filled with Set.
+func (b *Builder) Reserve() Ref { return b.Add(nil) }
+
+// Set stores o under ref.
+func (b *Builder) Set(ref Ref, o Object) { b.objs[ref.Num-1] = o }
+
+// Bytes writes the file: header, objects, a classic xref table and the
+// trailer naming root (and info, unless zero).
+func (b *Builder) Bytes(version string, root, info Ref) ([]byte, error) {
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "%%PDF-%s\n%%\xe2\xe3\xcf\xd3\n", version)
+	offsets := make([]int, len(b.objs))
+	for i, o := range b.objs {
+		offsets[i] = buf.Len()
+		fmt.Fprintf(&buf, "%d 0 obj\n", i+1)
+		if err := writeIndirect(&buf, o, nil, 0); err != nil {
+			return nil, fmt.Errorf("object %d: %w", i+1, err)
+		}
+		buf.WriteString("\nendobj\n")
+	}
+	xref := buf.Len()
+	fmt.Fprintf(&buf, "xref\n0 %d\n0000000000 65535 f\r\n", len(b.objs)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&buf, "%010d 00000 n\r\n", off)
+	}
+	trailer := Dict{"Size": int64(len(b.objs) + 1), "Root": root, "ID": newID(nil)}
+	if info != (Ref{}) {
+		trailer["Info"] = info
+	}
+	buf.WriteString("trailer\n")
+	if err := appendObject(&buf, trailer, nil, 0, 0); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(&buf, "\nstartxref\n%d\n%%%%EOF\n", xref)
+	return buf.Bytes(), nil
+}
