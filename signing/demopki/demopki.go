@@ -61,8 +61,8 @@ type PKI struct {
 
 	// OCSPURL, CRLURL (the issuing CA's CRL), RootCRLURL (the root's CRL,
 	// covering the issuing CA), CAIssuersURL (the issuing CA's certificate)
-	// and TSAURL are empty with NoServers. TSAURL is empty also when no
-	// timestamp server is available.
+	// and TSAURL (RFC 3161 over HTTP POST, policy TSAPolicy) are empty
+	// with NoServers.
 	OCSPURL, CRLURL, RootCRLURL, CAIssuersURL, TSAURL string
 
 	// RevokedAt is when Revoked was revoked.
@@ -145,9 +145,6 @@ func New(opts Options) (*PKI, error) {
 		return p, nil
 	}
 	p.tsa = newTSAHandler(p)
-	if p.tsa == nil {
-		p.TSAURL = ""
-	}
 	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		defer close(p.served)

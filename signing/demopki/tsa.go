@@ -1,9 +1,19 @@
 package demopki
 
-import "net/http"
+import (
+	"net/http"
 
-// newTSAHandler returns the timestamp server for the PKI, or nil when none is
-// available.
-func newTSAHandler(_ *PKI) http.Handler {
-	return nil
+	"github.com/vanthu/vanthu/signing/tsp"
+)
+
+// newTSAHandler returns the RFC 3161 timestamp server of the PKI: it signs
+// with the TSA identity, sends the TSA certificate and the issuing CA, and
+// runs on the PKI's clock.
+func newTSAHandler(p *PKI) http.Handler {
+	return &tsp.Server{
+		Signer: p.TSA.Key,
+		Chain:  p.TSA.Chain,
+		Policy: TSAPolicy,
+		Now:    p.now,
+	}
 }
