@@ -58,6 +58,7 @@ func (e *ServerError) Unwrap() error { return e.Err }
 // imprint, the nonce, the policy (when c.Policy is set) and the token's
 // signature (with the certificate in the token or one of c.TSACerts), and
 // returns the TimeStampToken (a DER ContentInfo) and its parsed form.
+// Validating the TSA certificate's chain is left to the caller.
 func (c *Client) Timestamp(ctx context.Context, digest []byte) ([]byte, *Token, error) {
 	h := c.Hash
 	if h == 0 {
