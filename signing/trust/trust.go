@@ -4,6 +4,27 @@
 // allowed), as SIGNATURES.md §3 g describes.
 //
 // Only the configured roots are trusted; the system pool is never consulted.
+//
+// Revocation data is accepted when:
+//   - an OCSP response names the certificate and its issuer (CertID name and
+//     key hashes) and was signed by the issuer itself or by a responder
+//     certificate the issuer signed with id-kp-OCSPSigning, valid at the
+//     response's thisUpdate (carried in the response or given in
+//     Options.Extra);
+//   - a CRL was issued and signed by the certificate's issuer, is complete
+//     (no delta CRL, no onlySomeReasons or indirect scope) and covers the
+//     kind of certificate (user or CA).
+//
+// A "good" answer settles the status at the time checked when it was issued
+// at or after that time, or when that time falls before its nextUpdate
+// (5 minutes of clock skew allowed); a CRL issued after the certificate
+// expired proves nothing unless it carries expiredCertsOnCRL. A revocation
+// settles it whatever its age: at or before the time checked the chain is
+// Revoked; after it, the chain stays valid with a warning.
+//
+// Not done: delta and indirect CRLs, LDAP addresses, the revocation status
+// of delegated OCSP responders themselves (they normally carry
+// id-pkix-ocsp-nocheck), invalidity dates in CRL entries, OCSP nonces.
 package trust
 
 import (
@@ -41,16 +62,37 @@ func NewStore(roots []*x509.Certificate, intermediates []*x509.Certificate) *Sto
 }
 
 // Usage is what the end-entity certificate is validated for.
+//
+// CA certificates in the path that carry an extended key usage extension
+// must allow the leaf's use: anyExtendedKeyUsage, or one of the usages
+// accepted for the leaf (below) that the leaf also carries (any of them
+// when the leaf has no extended key usage or has anyExtendedKeyUsage).
 type Usage int
 
 const (
-	// Signing: document signatures (PAdES, CMS).
+	// Signing: document signatures (PAdES, CMS). The key usage, when
+	// present, must include digitalSignature or contentCommitment
+	// (nonRepudiation). A certificate without an extended key usage
+	// extension is accepted; otherwise it needs at least one of
+	// anyExtendedKeyUsage, emailProtection, clientAuth (many Vietnamese
+	// CAs issue signing certificates with only clientAuth and
+	// emailProtection), documentSigning (1.3.6.1.5.5.7.3.36, RFC 9336),
+	// Adobe Authentic Documents Trust (1.2.840.113583.1.1.5) or Microsoft
+	// document signing (1.3.6.1.4.1.311.10.3.12); further usages next to
+	// one of these do not matter, so serverAuth+clientAuth is accepted
+	// while serverAuth alone is not.
 	Signing Usage = iota
-	// Timestamping: RFC 3161 timestamp authority certificates.
+	// Timestamping: RFC 3161 timestamp authority certificates. The key
+	// usage, when present, must include digitalSignature or
+	// contentCommitment; the extended key usage extension must be
+	// critical and include id-kp-timeStamping (anyExtendedKeyUsage is not
+	// enough).
 	Timestamping
-	// OCSPSigning: OCSP responder certificates.
+	// OCSPSigning: OCSP responder certificates: key usage, when present,
+	// with digitalSignature; extended key usage with id-kp-OCSPSigning.
 	OCSPSigning
 )
+
 
 func (u Usage) String() string {
 	switch u {
@@ -205,6 +247,13 @@ type Result struct {
 
 // Validate checks leaf against the store at opts.At for opts.Usage. It never
 // fails outright: every problem becomes a Status with a Reason.
+//
+// The checks run in this order, the first failure deciding: a path to a
+// configured anchor (Untrusted), the validity period of every certificate
+// on it (Expired), key usages (Unsuitable), then revocation of every
+// certificate but the anchor (Revoked, or Indeterminate when opts.Online
+// is set and the status of a certificate that names an OCSP responder or a
+// CRL could not be established; offline, that is only a warning).
 func (s *Store) Validate(ctx context.Context, leaf *x509.Certificate, opts Options) Result {
 	if leaf == nil || len(leaf.Raw) == 0 {
 		return Result{Status: Untrusted, Reason: "there is no certificate to validate"}
