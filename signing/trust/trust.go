@@ -93,7 +93,6 @@ const (
 	OCSPSigning
 )
 
-
 func (u Usage) String() string {
 	switch u {
 	case Signing:
