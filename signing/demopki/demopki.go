@@ -23,7 +23,10 @@ import (
 // Options tune the generated PKI.
 type Options struct {
 	// Now is the reference time the certificates are built around; zero
-	// means time.Now. The servers' clock starts at Now and runs forward.
+	// means time.Now. The servers' clock starts at Now and runs forward:
+	// OCSP thisUpdate/nextUpdate, CRL dates and timestamps follow it, but
+	// the OCSP producedAt field follows the wall clock (x/crypto/ocsp sets
+	// it).
 	Now time.Time
 	// RSA gives the end-entity keys RSA-2048 instead of ECDSA P-256. The CA
 	// keys are always ECDSA P-384.

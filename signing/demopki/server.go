@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,7 @@ func (p *PKI) buildCRLs(now time.Time) error {
 			ReasonCode:     st.reason,
 		})
 	}
+	slices.SortFunc(entries, func(a, b x509.RevocationListEntry) int { return a.SerialNumber.Cmp(b.SerialNumber) })
 	var err error
 	p.crl, err = x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
 		Number:                    big.NewInt(1),
