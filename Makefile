@@ -9,7 +9,7 @@ LONGFUZZ  ?= 5m
 
 # Debian packages the build, the tests and the benchmarks need.
 DEBS := ca-certificates gcc pkg-config openssl poppler-utils qpdf libnss3-tools \
-        softhsm2 ghostscript procps
+        softhsm2 ghostscript procps time
 
 export CGO_ENABLED ?= 1
 
