@@ -57,6 +57,9 @@ type objStmEntry struct {
 
 // Open reads the newest revision of the PDF in r (size bytes long).
 func Open(r io.ReaderAt, size int64) (*File, error) {
+	if err := (&File{r: r, size: size}).readHeader(); err != nil {
+		return nil, err
+	}
 	end, err := lastRevisionEnd(r, size)
 	if err != nil {
 		return nil, err
@@ -92,6 +95,9 @@ func OpenRevision(r io.ReaderAt, size, end int64) (*File, error) {
 	}
 	if _, ok := f.trailer["Root"].(Ref); !ok {
 		return nil, malformed("the trailer has no /Root (document catalog)")
+	}
+	if n, ok := AsInt(f.trailer["Size"]); !ok || n < 1 || n > maxXrefEntries {
+		return nil, malformed("the trailer's /Size (%v) is missing or impossibly large", f.trailer["Size"])
 	}
 	return f, nil
 }
