@@ -52,7 +52,9 @@ func TestSignBadInput(t *testing.T) {
 		args  []string
 		want  string // a phrase of the error
 	}
-	p12 := func(name string) []string { return []string{"--p12", filepath.Join(dir, name+".p12"), "--password-file", pw} }
+	p12 := func(name string) []string {
+		return []string{"--p12", filepath.Join(dir, name+".p12"), "--password-file", pw}
+	}
 	cases := []tc{
 		{"not a PDF", []byte("Kính gửi: this is a letter, not a PDF file at all."), p12("leader"), "not a PDF"},
 		{"empty", []byte{}, p12("leader"), "PDF"},
