@@ -149,7 +149,7 @@ func textString(s string) pdf.String {
 
 func deflate(data []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	zw, err := zlib.NewWriterLevel(&buf, zlib.BestCompression)
+	zw, err := zlib.NewWriterLevel(&buf, zlib.DefaultCompression)
 	if err != nil {
 		return nil, fmt.Errorf("compressing a stream: %w", err)
 	}

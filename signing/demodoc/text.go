@@ -99,17 +99,16 @@ func splitLong(st style, ws []string, width float64) []string {
 			out = append(out, w)
 			continue
 		}
-		var piece []rune
-		for _, r := range w {
-			if len(piece) > 0 && st.width(string(append(piece, r))) > width {
-				out = append(out, string(piece))
-				piece = piece[:0]
+		start, used := 0, 0.0
+		for i, r := range w {
+			rw := st.width(string(r)) // no kerning: widths add up
+			if i > start && used+rw > width {
+				out = append(out, w[start:i])
+				start, used = i, 0
 			}
-			piece = append(piece, r)
+			used += rw
 		}
-		if len(piece) > 0 {
-			out = append(out, string(piece))
-		}
+		out = append(out, w[start:])
 	}
 	return out
 }
@@ -117,7 +116,7 @@ func splitLong(st style, ws []string, width float64) []string {
 // wrap breaks the words ws into lines no wider than width, filling each
 // line greedily; the first line is narrower by indent.
 func wrap(st style, ws []string, width, indent float64) [][]string {
-	ws = splitLong(st, ws, width-indent)
+	ws = splitLong(st, ws, min(width, width-indent))
 	space := st.width(" ")
 	var lines [][]string
 	var line []string
