@@ -17,6 +17,9 @@ type docInfo struct {
 	fieldNames map[string]bool
 	signatures int
 	docMDP     int // 0 when not certified
+	// widgetsWithoutAP counts the widgets of non-signature fields that
+	// have no normal appearance (/AP /N).
+	widgetsWithoutAP int
 	// lastVisible is the widget of the most recent visible signature.
 	lastVisible *sigWidget
 }
@@ -98,6 +101,9 @@ func inspect(f *pdf.File) (*docInfo, error) {
 				d.fieldNames[name] = true
 			}
 			if ft != "Sig" {
+				if ap, _ := f.ResolveDict(fd["AP"]); ap == nil || ap["N"] == nil {
+					d.widgetsWithoutAP++
+				}
 				return nil
 			}
 			v, err := f.ResolveDict(fd["V"])
@@ -266,6 +272,16 @@ func addToAcroForm(f *pdf.File, u *pdf.Update, d *docInfo, field pdf.Ref, opts P
 	}
 	flags, _ := pdf.AsInt(form["SigFlags"])
 	form["SigFlags"] = flags | 3
+	// With /NeedAppearances true, viewers regenerate every widget's
+	// appearance from the field's value, and poppler (Evince, Okular)
+	// then draws signature widgets empty: the signature image and the
+	// seal disappear. Turn it off when every field already has its
+	// appearance; otherwise turning it off would hide field values, so
+	// it stays.
+	na, _ := f.Resolve(form["NeedAppearances"])
+	if on, _ := na.(bool); on && d.widgetsWithoutAP == 0 {
+		form["NeedAppearances"] = false
+	}
 	if formIsRef {
 		u.Set(formRef, form)
 	} else {

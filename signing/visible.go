@@ -145,9 +145,12 @@ func placeAppearance(_ context.Context, f *pdf.File, doc *docInfo, u *pdf.Update
 			pl.rect = visualRect(page, a.Rect, ap.Width, ap.Height, [4]float64{})
 		case doc.lastVisible != nil && (a.Page == 0 || a.Page-1 == doc.lastVisible.pageIndex):
 			pl.pageIndex = doc.lastVisible.pageIndex
-			img := signatureImageRect(f, doc.lastVisible)
+			page := doc.pages[pl.pageIndex]
+			// "Left of the signature" is as the reader sees the page:
+			// place the seal in displayed coordinates, then map it back.
+			img := userToVisual(page, signatureImageRect(f, doc.lastVisible))
 			seal := appearance.SealRect(appearance.Rect{X: img[0], Y: img[1], W: img[2] - img[0], H: img[3] - img[1]}, ap.Width)
-			pl.rect = [4]float64{seal.X, seal.Y, seal.X + seal.W, seal.Y + seal.H}
+			pl.rect = visualRect(page, nil, seal.W, seal.H, [4]float64{seal.X, seal.Y, seal.X + seal.W, seal.Y + seal.H})
 		default:
 			pl.pageIndex = pageIdx(last)
 			page := doc.pages[pl.pageIndex]
@@ -212,6 +215,27 @@ func visualBox(p pdf.Page) [4]float64 {
 	return [4]float64{0, 0, w, h}
 }
 
+// userToVisual maps a rectangle in user space to displayed-page
+// coordinates (the inverse of visualRect for default placements).
+func userToVisual(p pdf.Page, r [4]float64) [4]float64 {
+	ox, oy := p.CropBox[0], p.CropBox[1]
+	wu, hu := p.CropBox[2]-p.CropBox[0], p.CropBox[3]-p.CropBox[1]
+	pt := func(x, y float64) (float64, float64) {
+		switch p.Rotate {
+		case 90:
+			return y - oy, ox + wu - x
+		case 180:
+			return ox + wu - x, oy + hu - y
+		case 270:
+			return oy + hu - y, x - ox
+		}
+		return x - ox, y - oy
+	}
+	ax, ay := pt(r[0], r[1])
+	bx, by := pt(r[2], r[3])
+	return [4]float64{math.Min(ax, bx), math.Min(ay, by), math.Max(ax, bx), math.Max(ay, by)}
+}
+
 // defaultBlock is where a signature block goes by default: the right half
 // of the displayed page, in the lower part where the signature block of a
 // Vietnamese document usually stands.
@@ -267,6 +291,21 @@ func signatureImageRect(f *pdf.File, w *sigWidget) [4]float64 {
 	if !ok || bbox[2]-bbox[0] <= 0 || bbox[3]-bbox[1] <= 0 {
 		return rect
 	}
+	// The form's /Matrix (a counter-rotation on rotated pages) maps form
+	// space before the transformed BBox is fitted to the widget's /Rect
+	// (ISO 32000-1 12.5.5).
+	form := [6]float64{1, 0, 0, 1, 0, 0}
+	if m, _ := f.Resolve(s.Dict["Matrix"]); m != nil {
+		if arr, ok := m.(pdf.Array); ok && len(arr) == 6 {
+			for i, v := range arr {
+				form[i], _ = pdf.AsNumber(v)
+			}
+		}
+	}
+	bbox = transformBox(form, bbox)
+	if bbox[2]-bbox[0] <= 0 || bbox[3]-bbox[1] <= 0 {
+		return rect
+	}
 	data, err := f.Decode(s, 4<<20)
 	if err != nil {
 		return rect
@@ -309,7 +348,7 @@ func signatureImageRect(f *pdf.File, w *sigWidget) [4]float64 {
 			if !ok || xs.Dict["Subtype"] != pdf.Name("Image") {
 				continue
 			}
-			b := transformBox(ctm, [4]float64{0, 0, 1, 1})
+			b := transformBox(mul(ctm, form), [4]float64{0, 0, 1, 1})
 			if !found || (b[2]-b[0])*(b[3]-b[1]) > (box[2]-box[0])*(box[3]-box[1]) {
 				box, found = b, true
 			}
