@@ -128,10 +128,21 @@ func (l *layout) flow() (*flow, error) {
 		}
 		f.head = append(f.head, r)
 	}
+	for _, it := range f.head {
+		it.pinned = true
+	}
+	heading := 0 // lines of the heading just set
 	for i, text := range s.Body {
 		items, err := l.paragraph(fmt.Sprintf("paragraph %d of the body", i+1), text)
 		if err != nil {
 			return nil, err
+		}
+		if len(items) > 0 {
+			items[0].keep = heading // a heading never ends a page
+			heading = 0
+			if !hasLower(text) {
+				heading = len(items)
+			}
 		}
 		f.paras = append(f.paras, items)
 	}

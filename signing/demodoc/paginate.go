@@ -14,6 +14,8 @@ type item struct {
 	// when it does not fit (the signature block takes the last lines of the
 	// body along, never standing alone).
 	keep int
+	// pinned items (the top of page 1) never move along with a later one.
+	pinned bool
 	// header, for a table row, is the header row repeated at the top of a
 	// continuation page.
 	header *item
@@ -68,11 +70,15 @@ func paginate(items []*item, firstTop, nextTop, bottom float64) ([][]placement, 
 			if it.header != nil && len(page) > 1 && page[len(page)-1].it == it.header {
 				page = page[:len(page)-1] // no header row alone at the foot of a page
 			}
-			if it.keep > 0 && len(page) > it.keep {
-				for _, pl := range page[len(page)-it.keep:] {
+			if it.keep > 0 && len(page) > 1 {
+				from := max(len(page)-it.keep, 1) // the page keeps at least one item
+				for from < len(page) && page[from].it.pinned {
+					from++
+				}
+				for _, pl := range page[from:] {
 					carry = append(carry, pl.it)
 				}
-				page = page[:len(page)-it.keep]
+				page = page[:from]
 			}
 			if err := newPage(); err != nil {
 				return nil, err
