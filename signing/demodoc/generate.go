@@ -263,7 +263,7 @@ func normalise(in Spec) (Spec, error) {
 	case !s.Kind.valid():
 		return s, fmt.Errorf("%w: unknown document kind %d", ErrSpec, int(s.Kind))
 	case s.Pages < 0 || s.Pages > MaxPages:
-		return s, fmt.Errorf("%w: a document has from 1 to %d pages, not %d", ErrSpec, MaxPages, s.Pages)
+		return s, fmt.Errorf("%w: the number of pages must be from 0 (as many as needed) to %d, not %d", ErrSpec, MaxPages, s.Pages)
 	case s.Agency == "":
 		return s, fmt.Errorf("%w: the issuing agency is missing", ErrSpec)
 	case s.Notation == "":
