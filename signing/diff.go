@@ -26,6 +26,7 @@ type rawChange struct {
 	class    changeClass
 	what     string
 	field    string // the form field concerned, for FieldMDP
+	note     string // something the signers should know even when allowed
 }
 
 // differ compares consecutive revisions of one file, caching what it reads.
@@ -88,7 +89,7 @@ func (d *differ) compare(i int) ([]rawChange, error) {
 	}
 	newF, err := d.state(i)
 	if err != nil {
-		return []rawChange{{revision: i, class: classForbidden, what: "revision " + itoa(i) + " cannot be read: " + err.Error()}}, nil
+		return unreadableRevision(i, err), nil //nolint:nilerr // an unreadable revision is a change to report
 	}
 	oldR, err := d.roleMap(i - 1)
 	if err != nil {
@@ -96,7 +97,7 @@ func (d *differ) compare(i int) ([]rawChange, error) {
 	}
 	newR, err := d.roleMap(i)
 	if err != nil {
-		return []rawChange{{revision: i, class: classForbidden, what: "revision " + itoa(i) + " cannot be read: " + err.Error()}}, nil
+		return unreadableRevision(i, err), nil //nolint:nilerr // an unreadable revision is a change to report
 	}
 	c := &comparison{rev: i, oldF: oldF, newF: newF, oldR: oldR, newR: newR}
 	nums := map[uint32]bool{}
@@ -108,7 +109,7 @@ func (d *differ) compare(i int) ([]rawChange, error) {
 	}
 	sorted := make([]uint32, 0, len(nums))
 	for n := range nums {
-		if oldF.Locate(n) != newF.Locate(n) {
+		if moved(oldF, newF, n) {
 			sorted = append(sorted, n)
 		}
 	}
@@ -126,20 +127,43 @@ func (d *differ) compare(i int) ([]rawChange, error) {
 	return c.out, nil
 }
 
+// moved reports whether object n may differ between two revisions: it
+// lives elsewhere, or it stays at the same place in an object stream that
+// was itself redefined (which changes every object inside it).
+func moved(oldF, newF *pdf.File, n uint32) bool {
+	a, b := oldF.Locate(n), newF.Locate(n)
+	if a != b {
+		return true
+	}
+	return a.Kind == 2 && oldF.Locate(a.Stream) != newF.Locate(a.Stream)
+}
+
+func unreadableRevision(i int, err error) []rawChange {
+	return []rawChange{{revision: i, class: classForbidden, what: "revision " + itoa(i) + " cannot be read: " + err.Error()}}
+}
+
 type comparison struct {
 	rev        int
 	oldF, newF *pdf.File
 	oldR, newR *roleMap
 	out        []rawChange
+	textBoxes  map[int][][4]float64 // text of the old revision's pages, by page number
 }
 
 func (c *comparison) add(cl changeClass, what, field string) {
-	for _, o := range c.out {
+	c.addNote(cl, what, field, "")
+}
+
+func (c *comparison) addNote(cl changeClass, what, field, note string) {
+	for i, o := range c.out {
 		if o.class == cl && o.what == what {
+			if c.out[i].note == "" {
+				c.out[i].note = note
+			}
 			return
 		}
 	}
-	c.out = append(c.out, rawChange{revision: c.rev, class: cl, what: what, field: field})
+	c.out = append(c.out, rawChange{revision: c.rev, class: cl, what: what, field: field, note: note})
 }
 
 func (c *comparison) pageText(num uint32) string {
@@ -169,13 +193,20 @@ func (c *comparison) object(n uint32) {
 		c.add(classForbidden, fmt.Sprintf("object %d cannot be read (%v)", n, oldErr), "")
 		return
 	}
-	if isContainer(oldObj) && isContainer(newObj) {
+	roles := c.oldR.roles[n] | c.newR.roles[n]
+	if c.newF.Locate(n).Kind == 0 {
+		c.deleted(n, roles)
+		return
+	}
+	if roles == 0 && isContainer(oldObj) && isContainer(newObj) {
+		// Object and xref streams: the objects inside are compared one
+		// by one. (A stream the document uses is compared like any other,
+		// whatever its /Type says.)
 		return
 	}
 	if eq, err := pdf.Equal(oldObj, newObj); err == nil && eq {
 		return
 	}
-	roles := c.oldR.roles[n] | c.newR.roles[n]
 	switch {
 	case roles&roleSig != 0:
 		c.add(classForbidden, fmt.Sprintf("an existing signature (object %d) was changed", n), "")
@@ -207,6 +238,33 @@ func (c *comparison) object(n uint32) {
 		// Not referenced by either revision: no effect on the document.
 	default:
 		c.add(classForbidden, fmt.Sprintf("object %d was changed", n), "")
+	}
+}
+
+// deleted classifies the deletion (a free xref entry) of object n, which
+// had the given roles.
+func (c *comparison) deleted(n uint32, roles role) {
+	name := c.oldR.fieldName[n]
+	switch {
+	case roles == 0:
+	case roles&roleSig != 0:
+		c.add(classForbidden, fmt.Sprintf("an existing signature (object %d) was deleted", n), "")
+	case roles&(roleSigField|roleSigWidget) != 0:
+		c.add(classForbidden, fmt.Sprintf("signature field %q was deleted", name), "")
+	case roles&(roleField|roleWidget) != 0:
+		c.add(classForbidden, fmt.Sprintf("form field %q was deleted", name), "")
+	case roles&(roleContent|roleResource|rolePagesNode|rolePage|roleStructure|roleCatalog|roleSigAP|roleAcroForm|roleFields) != 0:
+		c.add(classForbidden, fmt.Sprintf("object %d, which the document used, was deleted", n), "")
+	case roles&(roleAnnot|roleAnnotAP|roleAnnots) != 0:
+		c.add(classAnnotation, "an annotation was deleted"+c.pageText(n), "")
+	case roles&roleFormAP != 0:
+		c.add(classFormFill, "a form field's appearance was deleted"+c.pageText(n), c.oldR.fieldName[n])
+	case roles&roleDSS != 0:
+		c.add(classDSS, "validation data (DSS) was updated", "")
+	case roles&roleInfo != 0:
+		c.add(classMetadata, "the document information (title, author, dates) was changed", "")
+	default:
+		c.add(classForbidden, fmt.Sprintf("object %d was deleted", n), "")
 	}
 }
 
@@ -447,11 +505,14 @@ func (c *comparison) annotList(n uint32, oldA, newA pdf.Array) {
 	}
 	for _, r := range added {
 		roles := c.newR.roles[r.Num]
+		name := c.newR.fieldName[r.Num]
 		switch {
 		case roles&roleSigWidget != 0:
-			c.add(classSignature, "a signature was placed"+c.pageText(r.Num), c.newR.fieldName[r.Num])
+			c.addNote(classSignature, "a signature was placed"+c.pageText(r.Num), name,
+				c.coverNote(r, fmt.Sprintf("the appearance of signature field %q", name)))
 		case roles&roleWidget != 0:
-			c.add(classAnnotation, "a form field widget was added"+c.pageText(r.Num), c.newR.fieldName[r.Num])
+			c.addNote(classAnnotation, "a form field widget was added"+c.pageText(r.Num), name,
+				c.coverNote(r, fmt.Sprintf("the widget of form field %q", name)))
 		default:
 			sub := ""
 			if d, err := c.newF.ResolveDict(r); err == nil && d != nil {
@@ -459,7 +520,8 @@ func (c *comparison) annotList(n uint32, oldA, newA pdf.Array) {
 					sub = " (" + string(s) + ")"
 				}
 			}
-			c.add(classAnnotation, "an annotation"+sub+" was added"+c.pageText(r.Num), "")
+			c.addNote(classAnnotation, "an annotation"+sub+" was added"+c.pageText(r.Num), "",
+				c.coverNote(r, "an annotation"+sub))
 		}
 	}
 	if len(added) == 0 && len(removed) == 0 {
@@ -503,4 +565,265 @@ func (c *comparison) formField(n uint32, oldD, newD pdf.Dict) {
 			return
 		}
 	}
+}
+
+// Appearances drawn over the signed page. Annotations and signature
+// widgets added after a signature may be allowed, yet their appearance can
+// paint over the signed text (Evil Annotation, Sneaky Signature); the
+// report then notes which page text they cover.
+
+const (
+	maxCoverData  = 8 << 20 // decoded content bytes read per page
+	maxCoverDepth = 4       // nesting of form XObjects followed
+)
+
+// coverNote returns a note when the annotation ref, added in this
+// revision, paints over text of its page as the previous revision shows
+// it; what names the annotation for the note.
+func (c *comparison) coverNote(ref pdf.Ref, what string) string {
+	d, err := c.newF.ResolveDict(ref)
+	if err != nil || d == nil {
+		return ""
+	}
+	if flags, _ := pdf.AsInt(d["F"]); flags&(2|32) != 0 { // Hidden, NoView
+		return ""
+	}
+	rect, ok := c.newF.Rect(d["Rect"])
+	if !ok || rect[2]-rect[0] <= 0 || rect[3]-rect[1] <= 0 || !paints(c.newF, appearanceStream(c.newF, d)) {
+		return ""
+	}
+	p := c.newR.pageOf[ref.Num]
+	if p == 0 {
+		return ""
+	}
+	boxes, ok := c.textBoxes[p]
+	if !ok {
+		if pages, err := c.oldF.Pages(); err == nil && p <= len(pages) {
+			boxes = pageText(c.oldF, pages[p-1])
+		}
+		if c.textBoxes == nil {
+			c.textBoxes = map[int][][4]float64{}
+		}
+		c.textBoxes[p] = boxes
+	}
+	for _, b := range boxes {
+		if overlaps(rect, b) {
+			return fmt.Sprintf("%s covers text of page %d: check that it does not hide or imitate the signed content", what, p)
+		}
+	}
+	return ""
+}
+
+// appearanceStream returns the normal appearance of an annotation (the
+// state /AS selects when there are several), or nil.
+func appearanceStream(f *pdf.File, annot pdf.Dict) *pdf.Stream {
+	ap, _ := f.ResolveDict(annot["AP"])
+	n, _ := f.Resolve(ap["N"])
+	switch v := n.(type) {
+	case *pdf.Stream:
+		return v
+	case pdf.Dict:
+		as, _ := annot["AS"].(pdf.Name)
+		s, _ := f.Resolve(v[as])
+		st, _ := s.(*pdf.Stream)
+		return st
+	}
+	return nil
+}
+
+// paints reports whether a form XObject draws anything at all.
+func paints(f *pdf.File, s *pdf.Stream) bool {
+	if s == nil {
+		return false
+	}
+	data, err := f.Decode(s, maxCoverData)
+	if err != nil {
+		return true // unreadable: assume the worst
+	}
+	ops, err := pdf.ContentOps(data)
+	if err != nil {
+		return true
+	}
+	for _, op := range ops {
+		switch op.Operator {
+		case "Tj", "TJ", "'", "\"", "Do", "BI", "sh", "f", "F", "f*", "B", "B*", "b", "b*", "S", "s":
+			return true
+		}
+	}
+	return false
+}
+
+// overlaps reports whether two boxes share an area.
+func overlaps(a, b [4]float64) bool {
+	return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
+// pageText returns approximate boxes (default user space) of the text a
+// page shows, following form XObjects a few levels deep. Glyph widths are
+// estimated (half the font size each): the boxes are for telling whether
+// something covers text, not for layout.
+func pageText(f *pdf.File, page pdf.Page) [][4]float64 {
+	var data []byte
+	contents, _ := f.Resolve(page.Dict["Contents"])
+	var streams []pdf.Object
+	switch v := contents.(type) {
+	case *pdf.Stream:
+		streams = []pdf.Object{v}
+	case pdf.Array:
+		streams = v
+	}
+	for _, o := range streams {
+		s, _ := f.Resolve(o)
+		st, ok := s.(*pdf.Stream)
+		if !ok {
+			continue
+		}
+		d, err := f.Decode(st, maxCoverData)
+		if err != nil || len(data)+len(d) > maxCoverData {
+			continue
+		}
+		data = append(append(data, d...), '\n')
+	}
+	res, _ := f.ResolveDict(page.Dict["Resources"])
+	t := &textFinder{f: f, budget: maxCoverData}
+	t.run(data, res, [6]float64{1, 0, 0, 1, 0, 0}, 0)
+	return t.boxes
+}
+
+type textFinder struct {
+	f      *pdf.File
+	boxes  [][4]float64
+	budget int
+}
+
+func (t *textFinder) run(data []byte, res pdf.Dict, ctm [6]float64, depth int) {
+	t.budget -= len(data)
+	if t.budget < 0 || depth > maxCoverDepth {
+		return
+	}
+	ops, err := pdf.ContentOps(data)
+	if err != nil {
+		return
+	}
+	ident := [6]float64{1, 0, 0, 1, 0, 0}
+	var stack [][6]float64
+	tm, tlm := ident, ident
+	var size, leading float64
+	num := func(op pdf.Op, i int) float64 {
+		if i >= len(op.Operands) {
+			return 0
+		}
+		v, _ := pdf.AsNumber(op.Operands[i])
+		return v
+	}
+	matrix := func(op pdf.Op) ([6]float64, bool) {
+		var m [6]float64
+		if len(op.Operands) != 6 {
+			return m, false
+		}
+		for i := range m {
+			m[i] = num(op, i)
+		}
+		return m, true
+	}
+	nextLine := func(tx, ty float64) {
+		tlm = mul([6]float64{1, 0, 0, 1, tx, ty}, tlm)
+		tm = tlm
+	}
+	show := func(n int) {
+		if n <= 0 || len(t.boxes) > 100000 {
+			return
+		}
+		w := float64(n) * size / 2
+		box := [4]float64{0, -size / 4, w, size * 3 / 4}
+		t.boxes = append(t.boxes, transformBox(mul(tm, ctm), box))
+		tm = mul([6]float64{1, 0, 0, 1, w, 0}, tm)
+	}
+	for _, op := range ops {
+		switch op.Operator {
+		case "q":
+			if len(stack) < 64 {
+				stack = append(stack, ctm)
+			}
+		case "Q":
+			if n := len(stack); n > 0 {
+				ctm, stack = stack[n-1], stack[:n-1]
+			}
+		case "cm":
+			if m, ok := matrix(op); ok {
+				ctm = mul(m, ctm)
+			}
+		case "BT":
+			tm, tlm = ident, ident
+		case "Tf":
+			size = num(op, 1)
+		case "TL":
+			leading = num(op, 0)
+		case "Tm":
+			if m, ok := matrix(op); ok {
+				tm, tlm = m, m
+			}
+		case "Td":
+			nextLine(num(op, 0), num(op, 1))
+		case "TD":
+			leading = -num(op, 1)
+			nextLine(num(op, 0), num(op, 1))
+		case "T*":
+			nextLine(0, -leading)
+		case "Tj":
+			show(stringLen(op.Operands))
+		case "'", "\"":
+			nextLine(0, -leading)
+			show(stringLen(op.Operands))
+		case "TJ":
+			if len(op.Operands) == 1 {
+				if a, ok := op.Operands[0].(pdf.Array); ok {
+					show(stringLen(a))
+				}
+			}
+		case "Do":
+			t.form(op, res, ctm, depth)
+		}
+	}
+}
+
+// form follows a Do of a form XObject.
+func (t *textFinder) form(op pdf.Op, res pdf.Dict, ctm [6]float64, depth int) {
+	if len(op.Operands) != 1 {
+		return
+	}
+	name, _ := op.Operands[0].(pdf.Name)
+	xobjs, _ := t.f.ResolveDict(res["XObject"])
+	o, _ := t.f.Resolve(xobjs[name])
+	s, ok := o.(*pdf.Stream)
+	if !ok || s.Dict["Subtype"] != pdf.Name("Form") {
+		return
+	}
+	data, err := t.f.Decode(s, int64(max(t.budget, 1)))
+	if err != nil {
+		return
+	}
+	if m, ok := s.Dict["Matrix"].(pdf.Array); ok && len(m) == 6 {
+		var mm [6]float64
+		for i, v := range m {
+			mm[i], _ = pdf.AsNumber(v)
+		}
+		ctm = mul(mm, ctm)
+	}
+	inner, _ := t.f.ResolveDict(s.Dict["Resources"])
+	if inner == nil {
+		inner = res
+	}
+	t.run(data, inner, ctm, depth+1)
+}
+
+// stringLen counts the bytes of the strings among operands.
+func stringLen(operands []pdf.Object) int {
+	n := 0
+	for _, o := range operands {
+		if s, ok := o.(pdf.String); ok {
+			n += len(s)
+		}
+	}
+	return n
 }

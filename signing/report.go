@@ -197,12 +197,17 @@ func (r *Report) Text() string {
 			}
 			b.WriteString("\n")
 		}
-		if s.Level != "" {
-			fmt.Fprintf(&b, "  Format: %s, PAdES %s, %s\n", s.SubFilter, s.Level, s.Hash)
-		} else if s.SubFilter != "" {
-			fmt.Fprintf(&b, "  Format: %s, %s\n", s.SubFilter, s.Hash)
+		if s.SubFilter != "" {
+			format := []string{s.SubFilter}
+			if s.Level != "" {
+				format = append(format, "PAdES "+s.Level)
+			}
+			if s.Hash != "" {
+				format = append(format, s.Hash)
+			}
+			fmt.Fprintf(&b, "  Format: %s\n", strings.Join(format, ", "))
 		}
-		if s.Revisions > 0 {
+		if s.Revision > 0 {
 			if s.CoversDocument {
 				fmt.Fprintf(&b, "  Covers: the whole document (revision %d of %d)\n", s.Revision, s.Revisions)
 			} else {

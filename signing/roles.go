@@ -115,6 +115,7 @@ func (w *roleWalker) visitCtx(o pdf.Object, r role, depth int, fieldPrefix strin
 	if w.visits > maxRoleVisits {
 		return
 	}
+	self, _ := o.(pdf.Ref) // o itself is resolved below
 	if ref, ok := o.(pdf.Ref); ok {
 		if w.m.roles[ref.Num]&r != 0 {
 			return
@@ -153,9 +154,6 @@ func (w *roleWalker) visitCtx(o pdf.Object, r role, depth int, fieldPrefix strin
 		if !ok {
 			return
 		}
-		if r == rolePagesNode && d["Type"] == pdf.Name("Page") {
-			r = rolePage
-		}
 		for k, v := range d {
 			switch k {
 			case "Parent", "P":
@@ -173,10 +171,7 @@ func (w *roleWalker) visitCtx(o pdf.Object, r role, depth int, fieldPrefix strin
 				if ref, ok := v.(pdf.Ref); ok {
 					w.m.roles[ref.Num] |= roleAnnots
 				}
-				page := 0
-				if pr, ok := o.(pdf.Ref); ok {
-					page = w.m.pageOf[pr.Num]
-				}
+				page := w.m.pageOf[self.Num]
 				w.each(v, func(a pdf.Object) {
 					if ar, ok := a.(pdf.Ref); ok && page > 0 {
 						w.m.pageOf[ar.Num] = page
@@ -193,9 +188,10 @@ func (w *roleWalker) visitCtx(o pdf.Object, r role, depth int, fieldPrefix strin
 			return
 		}
 		ap := roleAnnotAP
-		if r == roleWidget {
+		switch r {
+		case roleWidget:
 			ap = roleFormAP
-		} else if r == roleSigWidget {
+		case roleSigWidget:
 			ap = roleSigAP
 		}
 		for k, v := range d {

@@ -13,7 +13,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,6 +90,7 @@ type foundSig struct {
 	inForm    bool
 	certified bool
 	lock      pdf.Dict // the field's /Lock
+	readErr   error    // why dict is nil, when it cannot be read
 }
 
 // VerifyPDF verifies every signature of the PDF in r. It returns an error
@@ -100,30 +104,47 @@ func VerifyPDF(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOption
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
-	rep := &Report{Revisions: len(scan.Revisions)}
+	scan.Revisions = ownRevisions(r, scan.Revisions)
 	if len(scan.Revisions) == 0 {
 		return nil, fmt.Errorf("%w: no complete revision found", ErrUnreadable)
 	}
-	sigs, problems := findSignatures(f, scan)
-	rep.Problems = append(rep.Problems, problems...)
-	if tail := trailingData(r, scan.Revisions[len(scan.Revisions)-1].End, size); tail > 0 {
+	last := scan.Revisions[len(scan.Revisions)-1].End
+	if f.End() != last {
+		// The last %%EOF closes no update of its own: read the document
+		// as its last real revision shows it.
+		if f, err = pdf.OpenRevision(r, size, last); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
+		}
+	}
+	rep := &Report{Revisions: len(scan.Revisions)}
+	if tail := trailingData(r, last, size); tail > 0 {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("%d bytes after the last revision are not part of any revision (data appended without an update)", tail))
 	}
 	v := &verifier{
 		r: pdf.SizedReader(r, size), size: size, f: f, scan: scan, opts: opts,
 		diff: newDiffer(pdf.SizedReader(r, size), scan.Revisions),
 	}
+	sigs, problems := v.findSignatures()
+	rep.Problems = append(rep.Problems, problems...)
 	v.collectValidationData()
 	v.certLevel, v.certRevision = 0, 0
+	firstSigned := 0
 	for _, s := range sigs {
-		if s.certified {
-			if br, ok := byteRangeEnd(s.dict); ok {
-				if i := revisionIndex(scan.Revisions, br); i > 0 {
-					v.certLevel = docMDPLevel(f, s.dict)
-					v.certRevision = i
-				}
-			}
+		br, ok := byteRangeEnd(s.dict)
+		if !ok {
+			continue
 		}
+		i := revisionIndex(scan.Revisions, br)
+		if i > 0 && (firstSigned == 0 || i < firstSigned) {
+			firstSigned = i
+		}
+		if s.certified && i > 0 {
+			v.certLevel = docMDPLevel(f, s.dict)
+			v.certRevision = i
+		}
+	}
+	if firstSigned > 0 {
+		rep.Problems = append(rep.Problems, v.unlistedObjects(firstSigned)...)
 	}
 	for _, s := range sigs {
 		if opts.Field != "" && s.field != opts.Field {
@@ -141,6 +162,23 @@ func VerifyPDF(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOption
 	return rep, nil
 }
 
+// ownRevisions drops the %%EOF markers that close no update of their own:
+// the newest xref section of a revision must lie after the end of the
+// revision before it, else what lies between was appended without one.
+func ownRevisions(r io.ReaderAt, revs []pdf.Revision) []pdf.Revision {
+	out := make([]pdf.Revision, 0, len(revs))
+	for _, rv := range revs {
+		if len(out) > 0 {
+			sx, err := rv.StartXref(r)
+			if err != nil || sx < out[len(out)-1].End {
+				continue
+			}
+		}
+		out = append(out, rv)
+	}
+	return out
+}
+
 // trailingData counts non-blank bytes after the last revision.
 func trailingData(r io.ReaderAt, end, size int64) int64 {
 	if size-end > 1<<20 {
@@ -149,6 +187,96 @@ func trailingData(r io.ReaderAt, end, size int64) int64 {
 	buf := make([]byte, size-end)
 	n, _ := r.ReadAt(buf, end)
 	return int64(len(bytes.Trim(buf[:n], " \t\r\n\f\x00")))
+}
+
+// objHeader matches "num gen obj"; the byte before must end a token.
+var objHeader = regexp.MustCompile(`(\d{1,10})[\x00\t\n\f\r ]+(\d{1,5})[\x00\t\n\f\r ]+obj`)
+
+const maxUnlisted = 5
+
+// unlistedObjects reports objects written in the updates after revision
+// from that the update's own cross-reference section does not list: a
+// viewer that rebuilds the cross-reference table (as many do with a file
+// they find damaged) would show them, so they may hide a change the diff
+// of the listed objects cannot see.
+func (v *verifier) unlistedObjects(from int) []string {
+	var out []string
+	for i := from + 1; i <= len(v.scan.Revisions); i++ {
+		start, end := v.scan.Revisions[i-2].End, v.scan.Revisions[i-1].End
+		state, err := v.diff.state(i)
+		if err != nil {
+			continue // the diff reports an unreadable revision
+		}
+		var spans [][2]int64 // stream data of this update, which may hold anything
+		for _, ref := range state.Objects() {
+			loc := state.Locate(ref.Num)
+			if loc.Kind != 1 || loc.Offset < start || loc.Offset >= end {
+				continue
+			}
+			if o, err := state.Get(ref); err == nil {
+				if st, ok := o.(*pdf.Stream); ok {
+					spans = append(spans, [2]int64{st.Offset(), st.Offset() + st.Len()})
+				}
+			}
+		}
+		found := 0
+		scanObjectHeaders(v.r, start, end, func(off int64, num uint32, gen uint16) {
+			loc := state.Locate(num)
+			if loc.Kind == 1 && loc.Gen == gen && loc.Offset <= off && off-loc.Offset <= 2 {
+				return
+			}
+			if off == state.StartXref() {
+				return
+			}
+			for _, sp := range spans {
+				if off >= sp[0] && off < sp[1] {
+					return
+				}
+			}
+			found++
+			if found <= maxUnlisted {
+				out = append(out, fmt.Sprintf("revision %d holds object %d (at offset %d) that its cross-reference section does not list: hidden content that some viewers would show", i, num, off))
+			}
+		})
+		if found > maxUnlisted {
+			out = append(out, fmt.Sprintf("revision %d holds %d more objects that its cross-reference section does not list", i, found-maxUnlisted))
+		}
+	}
+	return out
+}
+
+// scanObjectHeaders calls fn for every "num gen obj" in [start, end).
+func scanObjectHeaders(r io.ReaderAt, start, end int64, fn func(off int64, num uint32, gen uint16)) {
+	const chunk, overlap = 1 << 20, 64
+	buf := make([]byte, chunk+overlap+1)
+	for pos := start; pos < end; pos += chunk {
+		from := max(pos-1, start) // one byte before, to see where a token starts
+		n := min(end-from, int64(len(buf)))
+		m, _ := r.ReadAt(buf[:n], from)
+		data := buf[:m]
+		for _, mt := range objHeader.FindAllSubmatchIndex(data, -1) {
+			at := from + int64(mt[0])
+			if at < pos || at >= pos+chunk {
+				continue // seen with the chunk before or after
+			}
+			if mt[0] > 0 && !isTokenEnd(data[mt[0]-1]) {
+				continue
+			}
+			if mt[1] < len(data) && !isTokenEnd(data[mt[1]]) {
+				continue // "objx", not "obj"
+			}
+			num, err1 := strconv.ParseUint(string(data[mt[2]:mt[3]]), 10, 32)
+			gen, err2 := strconv.ParseUint(string(data[mt[4]:mt[5]]), 10, 16)
+			if err1 == nil && err2 == nil {
+				fn(at, uint32(num), uint16(gen))
+			}
+		}
+	}
+}
+
+// isTokenEnd reports whether c is white space or a delimiter.
+func isTokenEnd(c byte) bool {
+	return strings.IndexByte("\x00\t\n\f\r ()<>[]{}/%", c) >= 0
 }
 
 func byteRangeEnd(d pdf.Dict) (int64, bool) {
@@ -172,10 +300,77 @@ func revisionIndex(revs []pdf.Revision, end int64) int {
 	return 0
 }
 
+// sigField is a signature field of a form: its full name, its dictionary
+// and the reference in its /V.
+type sigField struct {
+	name  string
+	dict  pdf.Dict
+	v     pdf.Object
+	vRef  pdf.Ref
+	isRef bool
+}
+
+// signatureFields lists the signed signature fields of f's form.
+func signatureFields(f *pdf.File) []sigField {
+	cat, _, _ := f.Catalog()
+	form, _ := f.ResolveDict(cat["AcroForm"])
+	if form == nil {
+		return nil
+	}
+	fields, _ := f.Resolve(form["Fields"])
+	arr, _ := fields.(pdf.Array)
+	var out []sigField
+	seen := map[pdf.Ref]bool{}
+	var walk func(o pdf.Object, prefix string, ft pdf.Name, depth int)
+	walk = func(o pdf.Object, prefix string, ft pdf.Name, depth int) {
+		if depth > 32 || len(seen) > maxFields {
+			return
+		}
+		if r, ok := o.(pdf.Ref); ok {
+			if seen[r] {
+				return
+			}
+			seen[r] = true
+		}
+		d, _ := f.ResolveDict(o)
+		if d == nil {
+			return
+		}
+		name := prefix
+		if t, ok := d["T"].(pdf.String); ok {
+			if name != "" {
+				name += "."
+			}
+			name += decodeTextString(t)
+		}
+		if n, ok := d["FT"].(pdf.Name); ok {
+			ft = n
+		}
+		if kids, _ := f.Resolve(d["Kids"]); kids != nil {
+			if ka, ok := kids.(pdf.Array); ok && len(ka) > 0 {
+				for _, k := range ka {
+					walk(k, name, ft, depth+1)
+				}
+				return
+			}
+		}
+		if ft != "Sig" || d["V"] == nil {
+			return
+		}
+		vref, isRef := d["V"].(pdf.Ref)
+		out = append(out, sigField{name: name, dict: d, v: d["V"], vRef: vref, isRef: isRef})
+	}
+	for _, o := range arr {
+		walk(o, "", "", 0)
+	}
+	return out
+}
+
 // findSignatures lists the signature dictionaries of the document: those of
 // signature fields and those found by scanning the objects of every
 // revision. It also returns problems with stray signature dictionaries.
-func findSignatures(f *pdf.File, scan *pdf.Scan) ([]*foundSig, []string) {
+func (v *verifier) findSignatures() ([]*foundSig, []string) {
+	f, scan := v.f, v.scan
 	var out []*foundSig
 	var problems []string
 	byRef := map[pdf.Ref]*foundSig{}
@@ -192,62 +387,18 @@ func findSignatures(f *pdf.File, scan *pdf.Scan) ([]*foundSig, []string) {
 		out = append(out, s)
 	}
 	// Fields.
-	if form, _ := f.ResolveDict(cat["AcroForm"]); form != nil {
-		fields, _ := f.Resolve(form["Fields"])
-		arr, _ := fields.(pdf.Array)
-		seen := map[pdf.Ref]bool{}
-		var walk func(o pdf.Object, prefix string, ft pdf.Name, depth int)
-		walk = func(o pdf.Object, prefix string, ft pdf.Name, depth int) {
-			if depth > 32 || len(seen) > maxFields {
-				return
-			}
-			if r, ok := o.(pdf.Ref); ok {
-				if seen[r] {
-					return
-				}
-				seen[r] = true
-			}
-			d, _ := f.ResolveDict(o)
-			if d == nil {
-				return
-			}
-			name := prefix
-			if t, ok := d["T"].(pdf.String); ok {
-				if name != "" {
-					name += "."
-				}
-				name += decodeTextString(t)
-			}
-			if n, ok := d["FT"].(pdf.Name); ok {
-				ft = n
-			}
-			if kids, _ := f.Resolve(d["Kids"]); kids != nil {
-				if ka, ok := kids.(pdf.Array); ok && len(ka) > 0 {
-					for _, k := range ka {
-						walk(k, name, ft, depth+1)
-					}
-					return
-				}
-			}
-			if ft != "Sig" || d["V"] == nil {
-				return
-			}
-			vref, isRef := d["V"].(pdf.Ref)
-			if !isRef {
-				problems = append(problems, fmt.Sprintf("signature field %q holds its signature directly instead of as a separate object; it cannot be checked", name))
-				return
-			}
-			if byRef[vref] != nil {
-				problems = append(problems, fmt.Sprintf("signature field %q reuses the signature of field %q", name, byRef[vref].field))
-				return
-			}
-			sd, _ := f.ResolveDict(vref)
-			lock, _ := f.ResolveDict(d["Lock"])
-			add(&foundSig{ref: vref, dict: sd, field: name, widget: d, inForm: true, lock: lock})
+	for _, sf := range signatureFields(f) {
+		if !sf.isRef {
+			problems = append(problems, fmt.Sprintf("signature field %q holds its signature directly instead of as a separate object; it cannot be checked", sf.name))
+			continue
 		}
-		for _, o := range arr {
-			walk(o, "", "", 0)
+		if byRef[sf.vRef] != nil {
+			problems = append(problems, fmt.Sprintf("signature field %q reuses the signature of field %q", sf.name, byRef[sf.vRef].field))
+			continue
 		}
+		sd, err := f.ResolveDict(sf.vRef)
+		lock, _ := f.ResolveDict(sf.dict["Lock"])
+		add(&foundSig{ref: sf.vRef, dict: sd, readErr: err, field: sf.name, widget: sf.dict, inForm: true, lock: lock})
 	}
 	// Objects of the newest revision that look like signature dictionaries.
 	refs := f.Objects()
@@ -275,7 +426,12 @@ func findSignatures(f *pdf.File, scan *pdf.Scan) ([]*foundSig, []string) {
 		if loc.Kind == 1 {
 			known[loc.Offset] = true
 		}
-		add(&foundSig{ref: ref, dict: d, field: fmt.Sprintf("(object %d, not in the form)", ref.Num)})
+		field := fmt.Sprintf("(object %d, not in the form)", ref.Num)
+		if name, rev := v.formerField(ref); rev > 0 {
+			field = name + " (removed from the form)"
+			problems = append(problems, fmt.Sprintf("signature field %q was taken out of the form after revision %d, but its signature (object %d) is still in the file", name, rev, ref.Num))
+		}
+		add(&foundSig{ref: ref, dict: d, field: field})
 	}
 	// /ByteRange names that belong to no signature dictionary of the newest
 	// revision: replaced, removed or hidden signatures.
@@ -291,18 +447,85 @@ func findSignatures(f *pdf.File, scan *pdf.Scan) ([]*foundSig, []string) {
 		if i >= 0 && known[offs[i]] {
 			continue
 		}
-		if i >= 0 {
-			// Inside a stream's data (e.g. text that mentions /ByteRange)?
-			ref := objectAt(f, refs, offs[i])
-			if o, err := f.Get(ref); err == nil {
-				if s, ok := o.(*pdf.Stream); ok && at >= s.Offset() && at < s.Offset()+s.Len() {
-					continue
-				}
+		if i >= 0 && inStreamData(f, objectAt(f, refs, offs[i]), at) {
+			continue // e.g. text that mentions /ByteRange
+		}
+		if p, ok := v.strayByteRange(at); ok {
+			if p != "" {
+				problems = append(problems, p)
 			}
+			continue
 		}
 		problems = append(problems, fmt.Sprintf("the file holds a signature dictionary at offset %d that the document no longer uses (a removed or replaced signature)", at))
 	}
 	return out, problems
+}
+
+// inStreamData reports whether offset at lies in the data of stream ref.
+func inStreamData(f *pdf.File, ref pdf.Ref, at int64) bool {
+	o, err := f.Get(ref)
+	if err != nil {
+		return false
+	}
+	s, ok := o.(*pdf.Stream)
+	return ok && at >= s.Offset() && at < s.Offset()+s.Len()
+}
+
+// formerField returns the name of the signature field that held signature
+// ref in the latest earlier revision that had one, and that revision.
+func (v *verifier) formerField(ref pdf.Ref) (string, int) {
+	for i := len(v.scan.Revisions) - 1; i >= 1; i-- {
+		state, err := v.diff.state(i)
+		if err != nil {
+			continue
+		}
+		for _, sf := range signatureFields(state) {
+			if sf.isRef && sf.vRef == ref {
+				return sf.name, i
+			}
+		}
+	}
+	return "", 0
+}
+
+// strayByteRange explains a /ByteRange name at offset at that no signature
+// of the newest revision holds, by looking for the earlier revision whose
+// object holds it. It returns ok false when no revision does, and an empty
+// problem when the name is only inside a stream's data.
+func (v *verifier) strayByteRange(at int64) (problem string, ok bool) {
+	for i := len(v.scan.Revisions) - 1; i >= 1; i-- {
+		if v.scan.Revisions[i-1].End <= at {
+			break // the revisions before i all end before at
+		}
+		state, err := v.diff.state(i)
+		if err != nil {
+			continue
+		}
+		var best pdf.Ref
+		bestOff := int64(-1)
+		for _, ref := range state.Objects() {
+			if loc := state.Locate(ref.Num); loc.Kind == 1 && loc.Offset <= at && loc.Offset > bestOff {
+				best, bestOff = pdf.Ref{Num: ref.Num, Gen: loc.Gen}, loc.Offset
+			}
+		}
+		if bestOff < 0 || at-bestOff >= 64<<10 {
+			continue
+		}
+		if inStreamData(state, best, at) {
+			return "", true
+		}
+		o, err := state.Get(best)
+		if d, isDict := o.(pdf.Dict); err != nil || !isDict || !looksLikeSigDict(d) {
+			continue
+		}
+		for _, sf := range signatureFields(state) {
+			if sf.isRef && sf.vRef == best {
+				return fmt.Sprintf("the signature of field %q (object %d, in revision %d) was removed or replaced later: the document no longer uses it", sf.name, best.Num, i), true
+			}
+		}
+		return fmt.Sprintf("the signature dictionary object %d of revision %d was removed or replaced later: the document no longer uses it", best.Num, i), true
+	}
+	return "", false
 }
 
 func objectAt(f *pdf.File, refs []pdf.Ref, off int64) pdf.Ref {
@@ -385,6 +608,10 @@ func (v *verifier) collectValidationData() {
 func (v *verifier) verify(ctx context.Context, s *foundSig) *SignatureReport {
 	rep := &SignatureReport{Field: s.field, Kind: "signature", Verdict: Valid, Revisions: len(v.scan.Revisions)}
 	d := s.dict
+	if s.readErr != nil {
+		rep.fail(Invalid, fmt.Sprintf("the signature dictionary (object %d) is damaged and cannot be read: %v", s.ref.Num, s.readErr))
+		return rep
+	}
 	if d == nil {
 		rep.fail(Invalid, "the signature field points to something that is not a signature dictionary")
 		return rep
@@ -467,7 +694,7 @@ func (v *verifier) verify(ctx context.Context, s *foundSig) *SignatureReport {
 	// f, g. Timestamp and certificate chain.
 	best := v.opts.now()
 	if tok, ok := sd.Signers[0].TimestampToken(); ok {
-		if t, ok := v.checkSignatureTimestamp(ctx, rep, sd.Signers[0], tok); ok {
+		if t, ok := v.checkSignatureTimestamp(ctx, rep, sd.Signers[0], tok, sd.Certificates...); ok {
 			best = t
 		}
 		if rep.Verdict == Invalid {
@@ -521,7 +748,7 @@ func (v *verifier) checkByteRange(s *foundSig) ([4]int64, []byte, error) {
 	// the signature closes.
 	state, err := v.diff.state(rev)
 	if err != nil {
-		return br, nil, fmt.Errorf("the signed revision cannot be read: %v", err)
+		return br, nil, fmt.Errorf("the signed revision cannot be read: %w", err)
 	}
 	loc := state.Locate(s.ref.Num)
 	if loc.Kind == 0 {
@@ -532,7 +759,7 @@ func (v *verifier) checkByteRange(s *foundSig) ([4]int64, []byte, error) {
 	}
 	start, stop, err := state.ValueSpan(s.ref, "Contents")
 	if err != nil {
-		return br, nil, fmt.Errorf("the signature value cannot be located: %v", err)
+		return br, nil, fmt.Errorf("the signature value cannot be located: %w", err)
 	}
 	if start != br[1] || stop != br[2] {
 		return br, nil, fmt.Errorf("the unsigned gap [%d, %d) is not this signature's /Contents, which lies at [%d, %d)", br[1], br[2], start, stop)
@@ -543,7 +770,7 @@ func (v *verifier) checkByteRange(s *foundSig) ([4]int64, []byte, error) {
 	}
 	gap := make([]byte, stop-start)
 	if _, err := v.r.ReadAt(gap, start); err != nil {
-		return br, nil, fmt.Errorf("reading the signature value: %v", err)
+		return br, nil, fmt.Errorf("reading the signature value: %w", err)
 	}
 	if gap[0] != '<' || gap[len(gap)-1] != '>' {
 		return br, nil, errors.New("the signature value is not written as a hexadecimal string")
@@ -661,8 +888,9 @@ func (v *verifier) checkDocTimestamp(ctx context.Context, rep *SignatureReport, 
 }
 
 // checkSignatureTimestamp verifies a signature timestamp; it returns the
-// proven time when the timestamp is valid and trusted.
-func (v *verifier) checkSignatureTimestamp(ctx context.Context, rep *SignatureReport, si *cms.SignerInfo, der []byte) (time.Time, bool) {
+// proven time when the timestamp is valid and trusted. The signature's
+// certificates may help to build the TSA's chain.
+func (v *verifier) checkSignatureTimestamp(ctx context.Context, rep *SignatureReport, si *cms.SignerInfo, der []byte, sigCerts ...*x509.Certificate) (time.Time, bool) {
 	tok, err := tsp.ParseToken(der)
 	if err != nil {
 		rep.fail(Invalid, "the signature timestamp is damaged: "+err.Error())
@@ -679,7 +907,10 @@ func (v *verifier) checkSignatureTimestamp(ctx context.Context, rep *SignatureRe
 		return time.Time{}, false
 	}
 	info.TSA = certInfo(cert)
-	res := v.store.Validate(ctx, cert, trust.Options{At: tok.GenTime, Usage: trust.Timestamping, Extra: tok.SignedData.Certificates,
+	// A token without certificates leaves the TSA's chain to the known TSA
+	// certificates and those of the signature (often the same CA).
+	extra := slices.Concat(tok.SignedData.Certificates, v.opts.TSACerts, sigCerts)
+	res := v.store.Validate(ctx, cert, trust.Options{At: tok.GenTime, Usage: trust.Timestamping, Extra: extra,
 		CRLs: v.dssCRLs, OCSPs: v.dssOCSPs, Online: v.opts.Online, HTTPClient: v.opts.HTTPClient})
 	if res.Status != trust.Trusted {
 		info.Verdict, info.Reason = Indeterminate, res.Reason
@@ -753,8 +984,18 @@ func (v *verifier) checkChanges(rep *SignatureReport, s *foundSig, rev int) {
 				c.what += " (the field is locked by this signature)"
 			}
 			rep.Changes = append(rep.Changes, Change{Revision: i, What: c.what, Allowed: allowed})
-			if !allowed {
+			switch {
+			case allowed:
+			case perm > 0 && allowedChange(c, 0):
+				rep.fail(Invalid, fmt.Sprintf("the document is certified (%s) and does not allow this change after signing: %s (revision %d)", docMDPText(perm), c.what, i))
+			default:
 				rep.fail(Invalid, fmt.Sprintf("the document was changed after this signature: %s (revision %d)", c.what, i))
+			}
+			if c.note != "" {
+				note := fmt.Sprintf("revision %d: %s", i, c.note)
+				if !slices.Contains(rep.Warnings, note) {
+					rep.Warnings = append(rep.Warnings, note)
+				}
 			}
 		}
 	}
@@ -873,7 +1114,7 @@ func parsePDFDate(s string) (time.Time, error) {
 	loc := time.UTC
 	if len(rest) >= 3 && (rest[0] == '+' || rest[0] == '-') {
 		var hh, mm int
-		fmt.Sscanf(strings.ReplaceAll(rest[1:], "'", " "), "%d %d", &hh, &mm)
+		_, _ = fmt.Sscanf(strings.ReplaceAll(rest[1:], "'", " "), "%d %d", &hh, &mm) // minutes are optional
 		off := hh*3600 + mm*60
 		if rest[0] == '-' {
 			off = -off

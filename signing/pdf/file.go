@@ -376,6 +376,12 @@ func revisionEndsAt(r io.ReaderAt, size, eofAt, end int64) bool {
 	return true
 }
 
+// StartXref returns the offset that the startxref keyword of a revision
+// names (the newest xref section of that revision).
+func (rev Revision) StartXref(r io.ReaderAt) (int64, error) {
+	return startxrefBefore(r, rev.EOF-int64(len("%%EOF")))
+}
+
 func (f *File) readXrefChain(start int64) error {
 	f.xref = map[uint32]xrefEntry{}
 	seen := map[int64]bool{}
