@@ -52,14 +52,7 @@ func SignDetached(ctx context.Context, content io.ReadSeeker, opts PDFOptions) (
 		return nil, fmt.Errorf("signing: %w", err)
 	}
 	if opts.Level == LevelBT {
-		th := opts.TSA.Hash
-		if th == 0 {
-			th = opts.Hash
-			opts.TSA.Hash = th
-		}
-		hh := th.New()
-		hh.Write(sd.Signers[0].SignatureValue())
-		token, _, err := opts.TSA.Timestamp(ctx, hh.Sum(nil))
+		token, _, err := signatureTimestamp(ctx, opts, sd.Signers[0].SignatureValue())
 		if err != nil {
 			return nil, fmt.Errorf("getting the timestamp: %w", err)
 		}

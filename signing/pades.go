@@ -16,6 +16,7 @@ import (
 
 	"github.com/vanthu/vanthu/signing/cms"
 	"github.com/vanthu/vanthu/signing/pdf"
+	"github.com/vanthu/vanthu/signing/tsp"
 )
 
 // oidSignatureTimeStampToken is id-aa-signatureTimeStampToken (RFC 3161 appendix A).
@@ -238,14 +239,7 @@ func finishSignature(ctx context.Context, r io.ReaderAt, size int64, out *os.Fil
 		if len(sd.Signers) != 1 {
 			return nil, errors.New("internal error: expected one signer")
 		}
-		th := opts.TSA.Hash
-		if th == 0 {
-			th = opts.Hash
-			opts.TSA.Hash = th
-		}
-		hh := th.New()
-		hh.Write(sd.Signers[0].SignatureValue())
-		token, tok, err := opts.TSA.Timestamp(ctx, hh.Sum(nil))
+		token, tok, err := signatureTimestamp(ctx, opts, sd.Signers[0].SignatureValue())
 		if err != nil {
 			return nil, fmt.Errorf("getting the timestamp: %w", err)
 		}
@@ -269,6 +263,20 @@ func finishSignature(ctx context.Context, r io.ReaderAt, size int64, out *os.Fil
 	res.ByteRange = br
 	res.Size = total
 	return res, nil
+}
+
+// signatureTimestamp asks opts.TSA for a timestamp over a signature value
+// (RFC 3161 appendix A), hashed with the client's hash or else opts.Hash.
+// The caller's client is not modified: it may be shared by concurrent
+// signers.
+func signatureTimestamp(ctx context.Context, opts PDFOptions, sigValue []byte) ([]byte, *tsp.Token, error) {
+	c := *opts.TSA
+	if c.Hash == 0 {
+		c.Hash = opts.Hash
+	}
+	h := c.Hash.New()
+	h.Write(sigValue)
+	return c.Timestamp(ctx, h.Sum(nil))
 }
 
 // copyAndHash copies n bytes of r to w and feeds them to h, hashing one
