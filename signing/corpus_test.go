@@ -164,7 +164,7 @@ func corpusGhostscript(dir string) ([]byte, error) {
 	}
 	cmd := exec.Command("gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pdfwrite", "-sOutputFile="+out, ps)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("gs: %v\n%s", err, b)
+		return nil, fmt.Errorf("gs: %w\n%s", err, b)
 	}
 	return os.ReadFile(out)
 }
@@ -180,7 +180,7 @@ func corpusQpdf(dir, name string, src []byte, args ...string) ([]byte, error) {
 		// Exit status 3: written with warnings.
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != 3 {
-			return nil, fmt.Errorf("qpdf %v: %v\n%s", args, err, b)
+			return nil, fmt.Errorf("qpdf %v: %w\n%s", args, err, b)
 		}
 	}
 	return os.ReadFile(out)
@@ -206,7 +206,7 @@ func corpusPdfsigSigned(dir string, p *demopki.PKI, src []byte) ([]byte, error) 
 	run := func(name string, args ...string) (string, error) {
 		b, err := exec.Command(name, args...).CombinedOutput()
 		if err != nil {
-			return string(b), fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, b)
+			return string(b), fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, b)
 		}
 		return string(b), nil
 	}

@@ -178,7 +178,9 @@ func copyCtx(ctx context.Context, w io.Writer, r io.Reader) (int64, error) {
 		}
 		m, err := r.Read(buf)
 		if m > 0 {
-			w.Write(buf[:m])
+			if _, werr := w.Write(buf[:m]); werr != nil {
+				return n, werr
+			}
 			n += int64(m)
 		}
 		if errors.Is(err, io.EOF) {

@@ -296,7 +296,7 @@ func copyAndHash(ctx context.Context, w io.Writer, r io.ReaderAt, n int64, h has
 			m = n - off
 		}
 		b := bufs[i][:m]
-		if _, err := r.ReadAt(b, off); err != nil && !(errors.Is(err, io.EOF) && off+m == n) {
+		if _, err := r.ReadAt(b, off); err != nil && (!errors.Is(err, io.EOF) || off+m != n) {
 			<-done
 			return fmt.Errorf("reading the input: %w", err)
 		}

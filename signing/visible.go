@@ -484,8 +484,8 @@ func addImage(u *pdf.Update, img *appearance.Image) pdf.Ref {
 func deflate(b []byte) []byte {
 	var buf bytes.Buffer
 	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestCompression)
-	zw.Write(b)
-	zw.Close()
+	_, _ = zw.Write(b) // writing to a bytes.Buffer cannot fail
+	_ = zw.Close()
 	return buf.Bytes()
 }
 
