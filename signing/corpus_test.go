@@ -785,6 +785,56 @@ func corpusResolveDeep(t testing.TB, f *pdf.File, o pdf.Object, depth int) pdf.O
 	return o
 }
 
+// corpusCheckStructureKept asserts that the signed file keeps the shape
+// of the input's catalog /AcroForm (direct or indirect, same object) and of
+// every page's /Annots.
+func corpusCheckStructureKept(t *testing.T, before, after string) {
+	t.Helper()
+	type shape struct {
+		form   pdf.Object
+		annots []pdf.Object
+	}
+	read := func(path string) shape {
+		f, done := corpusOpen(t, path)
+		defer done()
+		cat, _, err := f.Catalog()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages, err := f.Pages()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s shape
+		switch v := cat["AcroForm"].(type) {
+		case pdf.Ref:
+			s.form = v
+		case pdf.Dict:
+			s.form = pdf.Name("direct")
+		}
+		for _, p := range pages {
+			switch v := p.Dict["Annots"].(type) {
+			case pdf.Ref:
+				s.annots = append(s.annots, v)
+			case pdf.Array:
+				s.annots = append(s.annots, pdf.Name("direct"))
+			default:
+				s.annots = append(s.annots, nil)
+			}
+		}
+		return s
+	}
+	a, b := read(before), read(after)
+	if a.form != nil && a.form != b.form {
+		t.Errorf("the catalog's /AcroForm was %v, is %v", a.form, b.form)
+	}
+	for i := range a.annots {
+		if a.annots[i] != nil && a.annots[i] != b.annots[i] {
+			t.Errorf("page %d: /Annots was %v, is %v", i+1, a.annots[i], b.annots[i])
+		}
+	}
+}
+
 func corpusCheckFormKept(t *testing.T, before, after corpusFormSnapshot) {
 	t.Helper()
 	for name, want := range before.Fields {
@@ -1163,6 +1213,7 @@ func TestCorpusSignedTwice(t *testing.T) {
 			if a, b := corpusXrefIsTable(t, in), corpusXrefIsTable(t, second); a != b {
 				t.Errorf("the input's newest xref is a table: %v; the output's: %v", a, b)
 			}
+			corpusCheckStructureKept(t, in, second)
 
 			// The text of the personal signature, exactly, and nothing else
 			// inside its rectangle but what the seal leaves.

@@ -235,7 +235,7 @@ func addToAcroForm(f *pdf.File, u *pdf.Update, d *docInfo, field pdf.Ref, opts P
 
 	var form pdf.Dict
 	var formRef pdf.Ref
-	formIsRef := false
+	formIsRef, formIsDirect := false, false
 	switch v := cat["AcroForm"].(type) {
 	case pdf.Ref:
 		o, err := u.Get(v)
@@ -248,7 +248,7 @@ func addToAcroForm(f *pdf.File, u *pdf.Update, d *docInfo, field pdf.Ref, opts P
 		}
 		form, formRef, formIsRef = fd.Clone(), v, true
 	case pdf.Dict:
-		form = v.Clone()
+		form, formIsDirect = v.Clone(), true
 	case nil:
 		form = pdf.Dict{}
 	default:
@@ -282,9 +282,14 @@ func addToAcroForm(f *pdf.File, u *pdf.Update, d *docInfo, field pdf.Ref, opts P
 	if on, _ := na.(bool); on && d.widgetsWithoutAP == 0 {
 		form["NeedAppearances"] = false
 	}
-	if formIsRef {
+	switch {
+	case formIsRef:
 		u.Set(formRef, form)
-	} else {
+	case formIsDirect:
+		// Keep the document's structure: a direct form stays direct.
+		cat["AcroForm"] = form
+		catChanged = true
+	default:
 		cat["AcroForm"] = u.Add(form)
 		catChanged = true
 	}
