@@ -40,9 +40,6 @@ type corpusDoc struct {
 	Name string
 	How  string // how the file was made, for failure messages
 	Data []byte
-	// SignPage is the 1-based page the signatures of the corpus test go
-	// on (0: the signer's default, the last page).
-	SignPage int
 	// Render asks the corpus test to rasterise the signed page and check
 	// the colours of the signature and the seal.
 	Render bool
@@ -63,14 +60,14 @@ func corpus(t testing.TB) []corpusDoc {
 	needTool(t, "certutil", "libnss3-tools")
 	needTool(t, "pk12util", "libnss3-tools")
 	p := testPKI(t)
-	corpusOnce.Do(func() { corpusDocs, corpusErr = buildCorpus(p) })
+	corpusOnce.Do(func() { corpusDocs, corpusErr = corpusBuild(p) })
 	if corpusErr != nil {
 		t.Fatalf("building the corpus: %v", corpusErr)
 	}
 	return corpusDocs
 }
 
-func buildCorpus(p *demopki.PKI) ([]corpusDoc, error) {
+func corpusBuild(p *demopki.PKI) ([]corpusDoc, error) {
 	dir, err := os.MkdirTemp("", "vanthu-corpus-")
 	if err != nil {
 		return nil, err
@@ -785,6 +782,33 @@ func corpusResolveDeep(t testing.TB, f *pdf.File, o pdf.Object, depth int) pdf.O
 	return o
 }
 
+// corpusCheckExtension asserts that a signed PDF 1.x declares PAdES (the
+// ETSI extension /ESIC, on top of /Version 1.7 at least) and that a PDF 2.0
+// file keeps its version.
+func corpusCheckExtension(t *testing.T, path string) {
+	t.Helper()
+	f, done := corpusOpen(t, path)
+	defer done()
+	cat, _, err := f.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Version() >= "2.0" {
+		if v, ok := cat["Version"].(pdf.Name); ok && v < "2.0" {
+			t.Errorf("a PDF 2.0 file got /Version %s", v)
+		}
+		return
+	}
+	if v, _ := cat["Version"].(pdf.Name); max(string(v), f.Version()) < "1.7" {
+		t.Errorf("header %s and /Version %q: below PDF 1.7", f.Version(), v)
+	}
+	ext := corpusDict(t, f, cat["Extensions"])
+	esic := corpusDict(t, f, ext["ESIC"])
+	if esic == nil || esic["BaseVersion"] != pdf.Name("1.7") || esic["ExtensionLevel"] != int64(2) {
+		t.Errorf("the catalog's /Extensions %v do not declare /ESIC 1.7 level 2", ext)
+	}
+}
+
 // corpusCheckStructureKept asserts that the signed file keeps the shape
 // of the input's catalog /AcroForm (direct or indirect, same object) and of
 // every page's /Annots.
@@ -1174,7 +1198,7 @@ func TestCorpusSignedTwice(t *testing.T) {
 			lead.Level = LevelBT
 			lead.TSA = corpusBTClient(t)
 			lead.Reason = "Ký ban hành"
-			lead.Appearance = Appearance{Kind: AppearancePersonal, Page: doc.SignPage, Position: slices.Clone(corpusPosition), Name: corpusName}
+			lead.Appearance = Appearance{Kind: AppearancePersonal, Position: slices.Clone(corpusPosition), Name: corpusName}
 			first := filepath.Join(dir, "1-leader.pdf")
 			r1, err := SignPDFFile(t.Context(), in, first, lead)
 			if err != nil {
@@ -1214,6 +1238,7 @@ func TestCorpusSignedTwice(t *testing.T) {
 				t.Errorf("the input's newest xref is a table: %v; the output's: %v", a, b)
 			}
 			corpusCheckStructureKept(t, in, second)
+			corpusCheckExtension(t, second)
 
 			// The text of the personal signature, exactly, and nothing else
 			// inside its rectangle but what the seal leaves.
@@ -1271,6 +1296,55 @@ func corpusCheckRendering(t *testing.T, in, first, second string, page int, g co
 	}
 	if red.Max.X > ink.Min.X+ink.Dx()*2/3 {
 		t.Errorf("the seal (red %v) reaches beyond the first two thirds of the signature image %v", red, ink)
+	}
+}
+
+// TestCorpusOraclesCatchDamage makes sure the oracles are not vacuous: one
+// changed byte of page text in a doubly signed file fails our verifier,
+// pdfsig and pdfsign's verifier.
+func TestCorpusOraclesCatchDamage(t *testing.T) {
+	in := writeTemp(t, "in.pdf", simplePDF(1))
+	lead := leaderOpts(t)
+	lead.Appearance = Appearance{Kind: AppearancePersonal, Position: slices.Clone(corpusPosition), Name: corpusName}
+	first := signFile(t, in, lead)
+	seal := agencyOpts(t)
+	seal.Appearance = Appearance{Kind: AppearanceAgency}
+	second := signFile(t, first, seal)
+	data, err := os.ReadFile(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(data, []byte("(Page 1 of"))
+	if i < 0 {
+		t.Fatal("page text not found")
+	}
+	data[i+1] = 'R'
+	bad := writeTemp(t, "damaged.pdf", data)
+
+	rep, err := VerifyPDFFile(t.Context(), bad, verifyOpts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Verdict != Invalid {
+		t.Errorf("our verifier: %s", rep.Verdict)
+	}
+	for _, r := range pdfsig(t, bad) {
+		if r.Valid {
+			t.Errorf("pdfsig accepts a damaged signature:\n%s", r.Text)
+		}
+	}
+	fh, err := os.Open(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	resp, err := pdfsignverify.VerifyFile(fh)
+	if err == nil {
+		for _, s := range resp.Signers {
+			if s.ValidSignature {
+				t.Errorf("pdfsign verify accepts a damaged signature (%s)", s.Name)
+			}
+		}
 	}
 }
 
