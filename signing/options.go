@@ -55,6 +55,10 @@ type Appearance struct {
 	// "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"; Name is the signer's full name.
 	Position []string
 	Name     string
+	// ImageOnly draws a personal signature as the image alone, for a
+	// document that already prints the position and the name around the
+	// space it is placed in.
+	ImageOnly bool
 	// Text holds the stamp lines (e.g. the number/notation); the signing
 	// time is added as the last line.
 	Text []string

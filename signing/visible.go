@@ -115,10 +115,15 @@ func placeAppearance(_ context.Context, f *pdf.File, doc *docInfo, u *pdf.Update
 				w, h = h, w
 			}
 		}
-		ap, err := appearance.Personal(appearance.PersonalSpec{
-			Position: position, Name: name, Signature: img, Width: w, Height: h,
-			Regular: regular, Bold: bold,
-		})
+		var ap *appearance.Appearance
+		if a.ImageOnly {
+			ap, err = imageAppearance(img, w, h)
+		} else {
+			ap, err = appearance.Personal(appearance.PersonalSpec{
+				Position: position, Name: name, Signature: img, Width: w, Height: h,
+				Regular: regular, Bold: bold,
+			})
+		}
 		if err != nil {
 			return pl, fmt.Errorf("drawing the signature: %w", err)
 		}
@@ -491,3 +496,23 @@ func deflate(b []byte) []byte {
 
 // round keeps three decimals, enough for points and glyph units.
 func round(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// imageAppearance draws img alone, as large as fits w×h and centred: the
+// personal signature placed between a title and a name the document
+// already prints.
+func imageAppearance(img *appearance.Image, w, h float64) (*appearance.Appearance, error) {
+	iw, ih := float64(max(img.Width, 1)), float64(max(img.Height, 1))
+	scale := math.Min(w/iw, h/ih)
+	r := appearance.Rect{W: iw * scale, H: ih * scale}
+	r.X, r.Y = (w-r.W)/2, (h-r.H)/2
+	c := appearance.NewCanvas(w, h)
+	if err := c.DrawImage("Sig", img, r.X, r.Y, r.W, r.H); err != nil {
+		return nil, err
+	}
+	ap, err := c.Appearance()
+	if err != nil {
+		return nil, err
+	}
+	ap.ImageRect = r
+	return ap, nil
+}
