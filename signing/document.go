@@ -20,8 +20,10 @@ type docInfo struct {
 	// widgetsWithoutAP counts the widgets of non-signature fields that
 	// have no normal appearance (/AP /N).
 	widgetsWithoutAP int
-	// lastVisible is the widget of the most recent visible signature.
+	// lastVisible is the widget of the most recent visible signature;
+	// visible holds every visible signature's widget.
 	lastVisible *sigWidget
+	visible     []*sigWidget
 }
 
 type sigWidget struct {
@@ -130,6 +132,7 @@ func inspect(f *pdf.File) (*docInfo, error) {
 			}
 			if r, ok := f.Rect(fd["Rect"]); ok && r[2]-r[0] > 1 && r[3]-r[1] > 1 && w.pageIndex >= 0 {
 				w.rect = r
+				d.visible = append(d.visible, w)
 				if d.lastVisible == nil || w.signedEnd >= d.lastVisible.signedEnd {
 					d.lastVisible = w
 				}

@@ -148,12 +148,14 @@ func placeAppearance(_ context.Context, f *pdf.File, doc *docInfo, u *pdf.Update
 			pl.pageIndex = pageIdx(last)
 			page := doc.pages[pl.pageIndex]
 			pl.rect = visualRect(page, a.Rect, ap.Width, ap.Height, [4]float64{})
-		case doc.lastVisible != nil && (a.Page == 0 || a.Page-1 == doc.lastVisible.pageIndex):
-			pl.pageIndex = doc.lastVisible.pageIndex
+		case personalSignature(f, doc, a.Page) != nil:
+			w := personalSignature(f, doc, a.Page)
+			pl.pageIndex = w.pageIndex
 			page := doc.pages[pl.pageIndex]
 			// "Left of the signature" is as the reader sees the page:
 			// place the seal in displayed coordinates, then map it back.
-			img := userToVisual(page, signatureImageRect(f, doc.lastVisible))
+			r, _ := signatureImageRect(f, w)
+			img := userToVisual(page, r)
 			seal := appearance.SealRect(appearance.Rect{X: img[0], Y: img[1], W: img[2] - img[0], H: img[3] - img[1]}, ap.Width)
 			pl.rect = visualRect(page, nil, seal.W, seal.H, [4]float64{seal.X, seal.Y, seal.X + seal.W, seal.Y + seal.H})
 		default:
@@ -278,23 +280,46 @@ func visualRect(p pdf.Page, explicit *[4]float64, w, h float64, def [4]float64) 
 	return [4]float64{ox + vx, oy + vy, ox + vx + vw, oy + vy + vh}
 }
 
+// personalSignature picks the signature the agency seal goes with: the
+// most recent visible signature whose appearance holds an image (the
+// leader's handwriting), on the given page (1-based; 0 any); else the
+// most recent visible signature; nil when there is none.
+func personalSignature(f *pdf.File, doc *docInfo, page int) *sigWidget {
+	var best, fallback *sigWidget
+	for _, w := range doc.visible {
+		if page > 0 && w.pageIndex != page-1 {
+			continue
+		}
+		if fallback == nil || w.signedEnd >= fallback.signedEnd {
+			fallback = w
+		}
+		if _, ok := signatureImageRect(f, w); ok && (best == nil || w.signedEnd >= best.signedEnd) {
+			best = w
+		}
+	}
+	if best != nil {
+		return best
+	}
+	return fallback
+}
+
 // signatureImageRect finds the image inside an existing signature's
 // appearance (where the signer's handwriting is), in user space; the
 // widget's whole rectangle when there is none.
-func signatureImageRect(f *pdf.File, w *sigWidget) [4]float64 {
+func signatureImageRect(f *pdf.File, w *sigWidget) ([4]float64, bool) {
 	rect := w.rect
 	apd, _ := f.ResolveDict(w.dict["AP"])
 	if apd == nil {
-		return rect
+		return rect, false
 	}
 	o, _ := f.Resolve(apd["N"])
 	s, ok := o.(*pdf.Stream)
 	if !ok {
-		return rect
+		return rect, false
 	}
 	bbox, ok := f.Rect(s.Dict["BBox"])
 	if !ok || bbox[2]-bbox[0] <= 0 || bbox[3]-bbox[1] <= 0 {
-		return rect
+		return rect, false
 	}
 	// The form's /Matrix (a counter-rotation on rotated pages) maps form
 	// space before the transformed BBox is fitted to the widget's /Rect
@@ -309,15 +334,15 @@ func signatureImageRect(f *pdf.File, w *sigWidget) [4]float64 {
 	}
 	bbox = transformBox(form, bbox)
 	if bbox[2]-bbox[0] <= 0 || bbox[3]-bbox[1] <= 0 {
-		return rect
+		return rect, false
 	}
 	data, err := f.Decode(s, 4<<20)
 	if err != nil {
-		return rect
+		return rect, false
 	}
 	ops, err := pdf.ContentOps(data)
 	if err != nil {
-		return rect
+		return rect, false
 	}
 	res, _ := f.ResolveDict(s.Dict["Resources"])
 	xobjs, _ := f.ResolveDict(res["XObject"])
@@ -360,14 +385,14 @@ func signatureImageRect(f *pdf.File, w *sigWidget) [4]float64 {
 		}
 	}
 	if !found {
-		return rect
+		return rect, false
 	}
 	sx := (rect[2] - rect[0]) / (bbox[2] - bbox[0])
 	sy := (rect[3] - rect[1]) / (bbox[3] - bbox[1])
 	return [4]float64{
 		rect[0] + (box[0]-bbox[0])*sx, rect[1] + (box[1]-bbox[1])*sy,
 		rect[0] + (box[2]-bbox[0])*sx, rect[1] + (box[3]-bbox[1])*sy,
-	}
+	}, true
 }
 
 // mul returns m × n for PDF matrices [a b c d e f].
