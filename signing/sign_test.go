@@ -2,7 +2,11 @@ package signing
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/vanthu/vanthu/signing/pdf"
 )
 
 func TestSignInvisibleOracles(t *testing.T) {
@@ -59,5 +63,51 @@ func TestSignPersonalThenAgency(t *testing.T) {
 	}
 	if w := qpdfCheck(t, second); len(w) > 0 {
 		t.Errorf("qpdf warnings: %v", w)
+	}
+}
+
+// TestSealGoesWithPersonalSignature: when a stamp was signed after the
+// leader's signature, the agency seal still overlaps the leader's image.
+func TestSealGoesWithPersonalSignature(t *testing.T) {
+	in := writeTemp(t, "in.pdf", simplePDF(1))
+	p := leaderOpts(t)
+	p.Appearance = Appearance{Kind: AppearancePersonal, Position: []string{"PHÓ CHỦ TỊCH"}}
+	first := signFile(t, in, p)
+	s := agencyOpts(t)
+	s.Appearance = Appearance{Kind: AppearanceStamp, Text: []string{"Số: 12/UBND-VP"}}
+	second := signFile(t, first, s)
+	a := agencyOpts(t)
+	a.Appearance = Appearance{Kind: AppearanceAgency}
+	out := filepath.Join(t.TempDir(), "issued.pdf")
+	res, err := SignPDFFile(context.Background(), second, out, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	pf, err := pdf.Open(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := inspect(pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, ok := signatureImageRect(pf, doc.lastVisible)
+	if !ok {
+		t.Fatal("the personal signature has no image")
+	}
+	seal := res.Rect
+	wantRight := img[0] + (img[2]-img[0])/3
+	if d := seal[2] - wantRight; d < -1 || d > 1 {
+		t.Errorf("seal right edge %.1f, want %.1f (a third into the signature image %v)", seal[2], wantRight, img)
+	}
+	midY := (img[1] + img[3]) / 2
+	if seal[1] > midY || seal[3] < midY {
+		t.Errorf("seal %v does not straddle the signature image's middle (y=%.1f)", seal, midY)
 	}
 }
