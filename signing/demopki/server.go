@@ -74,7 +74,15 @@ func (p *PKI) OCSPResponse(cert *x509.Certificate) ([]byte, error) {
 
 // respond signs the status of serial.
 func (p *PKI) respond(serial *big.Int) ([]byte, error) {
-	now := p.now().Truncate(time.Second)
+	// x/crypto/ocsp stamps producedAt with the wall clock truncated to
+	// the minute; NSS refuses a thisUpdate later than producedAt
+	// ("response contains a date in the future"), so thisUpdate is
+	// truncated the same way and never after the wall clock.
+	now := p.now()
+	if wall := time.Now(); now.After(wall) {
+		now = wall
+	}
+	now = now.Truncate(time.Minute)
 	tmpl := ocsp.Response{
 		SerialNumber: serial,
 		ThisUpdate:   now,
