@@ -72,9 +72,10 @@ fuzz-short:
 fuzz:
 	$(MAKE) fuzz-short FUZZTIME=$(LONGFUZZ)
 
-## bench: signing and verification benchmarks side by side with peer tools
+## bench: Go benchmarks, then signing and verification side by side with peer tools
 bench: deps
-	$(GO) run ./cmd/vanthuctl bench
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./signing/
+	$(GO) run ./cmd/vanthubench
 
 clean:
 	rm -rf $(BIN)
