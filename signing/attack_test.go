@@ -2,6 +2,7 @@ package signing
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -13,6 +14,8 @@ import (
 	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"math/big"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -392,7 +395,16 @@ type rawSignature struct {
 	rect   [4]float64 // zero: invisible
 	ap     string     // appearance content (with font /F1 available)
 	lock   pdf.Dict   // the field's /Lock
+	// when is the claimed signing time (zero: now); with fixedID the
+	// update's new file identifier is all zeros, so that a deterministic
+	// signer makes the same file every time.
+	when    time.Time
+	fixedID bool
+	// reserve is the room for the CMS signature in bytes (0: 8192).
+	reserve int
 }
+
+var idRE = regexp.MustCompile(`/ID \[<([0-9A-F]+)> <([0-9A-F]+)>\]`)
 
 // signRaw signs data the way any PAdES signer does, without the engine's
 // refusals (it signs documents certified with "no changes allowed") and
@@ -407,8 +419,8 @@ func signRaw(t testing.TB, data []byte, rs rawSignature) []byte {
 		"Filter":    pdf.Name("Adobe.PPKLite"),
 		"SubFilter": pdf.Name("ETSI.CAdES.detached"),
 		"ByteRange": pdf.Placeholder{ID: "ByteRange", Width: 48},
-		"Contents":  pdf.Placeholder{ID: "Contents", Width: 8192, Hex: true},
-		"M":         pdf.String(pdfDate(time.Now())),
+		"Contents":  pdf.Placeholder{ID: "Contents", Width: cmp.Or(rs.reserve, 8192), Hex: true},
+		"M":         pdf.String(pdfDate(cmp.Or(rs.when, time.Now()))),
 	}
 	sigRef := u.Add(pdf.OrderedDict{Dict: sig, Order: []pdf.Name{"Type", "Filter", "SubFilter", "ByteRange", "Contents", "M"}})
 	font := u.Add(pdf.Dict{"Type": pdf.Name("Font"), "Subtype": pdf.Name("Type1"), "BaseFont": pdf.Name("Helvetica")})
@@ -451,6 +463,14 @@ func signRaw(t testing.TB, data []byte, rs rawSignature) []byte {
 	enc, err := u.Encode()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if rs.fixedID {
+		m := idRE.FindSubmatchIndex(enc.Data)
+		if m == nil {
+			t.Fatal("no file identifier in the update")
+		}
+		copy(enc.Data[m[2]:m[3]], strings.Repeat("0", m[3]-m[2]))
+		copy(enc.Data[m[4]:m[5]], strings.Repeat("0", m[5]-m[4]))
 	}
 	out := append(bytes.Clone(data), enc.Data...)
 	cs, brs := enc.Placeholders["Contents"], enc.Placeholders["ByteRange"]
@@ -1352,4 +1372,130 @@ func checkAttack(t *testing.T, a attack, rep *Report) {
 	if a.warning != "" && !slices.ContainsFunc(s.Warnings, func(w string) bool { return strings.Contains(w, a.warning) }) {
 		t.Errorf("no warning mentions %q: %q", a.warning, s.Warnings)
 	}
+}
+
+// ---------------------------------------------------------------------
+// Fuzzing.
+
+// rfc6979 signs deterministically (RFC 6979), so that fuzz seeds come out
+// the same in every fuzzing process.
+type rfc6979 struct{ *ecdsa.PrivateKey }
+
+func (k rfc6979) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return k.PrivateKey.Sign(nil, digest, opts)
+}
+
+// fixedSigner is a deterministic key with a self-signed certificate.
+func fixedSigner(t testing.TB) Signer {
+	t.Helper()
+	key, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), bytes.Repeat([]byte{0x42}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(30),
+		Subject:      pkix.Name{CommonName: "Văn thư (fuzz)", Country: []string{"VN"}},
+		NotBefore:    time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
+		NotAfter:     time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+	}
+	der, err := x509.CreateCertificate(nil, tmpl, tmpl, key.Public(), rfc6979{key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Signer{Key: rfc6979{key}, Chain: []*x509.Certificate{cert}}
+}
+
+var fuzzTime = time.Date(2026, 1, 2, 8, 30, 0, 0, VietnamTime)
+
+// canonicalPDF is what two files that the verifier cannot tell apart share:
+// the bytes without trailing blanks (which belong to no revision and which
+// the verifier ignores) and with each signature's /Contents replaced by
+// its CMS in DER (the container outside the signed attributes is not
+// signed: a re-encoding of it is the same signature).
+func canonicalPDF(data []byte) []byte {
+	data = bytes.TrimRight(data, " \t\r\n\f\x00")
+	var out bytes.Buffer
+	last := 0
+	for _, m := range byteRangeRE.FindAllSubmatchIndex(data, -1) {
+		a, err1 := strconv.Atoi(string(data[m[4]:m[5]]))
+		b, err2 := strconv.Atoi(string(data[m[6]:m[7]]))
+		if err1 != nil || err2 != nil || a < last || b <= a || b > len(data) {
+			continue
+		}
+		raw, err := hex.DecodeString(strings.Trim(string(data[a:b]), "<>"))
+		if err != nil {
+			continue
+		}
+		sd, err := cms.Parse(raw)
+		if err != nil {
+			continue
+		}
+		der, err := sd.Marshal()
+		if err != nil {
+			continue
+		}
+		out.Write(data[last:a])
+		out.WriteString("<" + hex.EncodeToString(der) + ">")
+		last = b
+	}
+	out.Write(data[last:])
+	return out.Bytes()
+}
+
+// FuzzVerifyPDF feeds the verifier mutations of signed files and of attack
+// files: it must never panic, and must call a file VALID only when it is
+// one of the genuinely signed seeds.
+func FuzzVerifyPDF(f *testing.F) {
+	key := fixedSigner(f)
+	sign := func(in []byte, field string, rect [4]float64) []byte {
+		return signRaw(f, in, rawSignature{signer: key, field: field, rect: rect, when: fuzzTime, fixedID: true, reserve: 1024,
+			ap: "0 0 1 rg BT /F1 10 Tf 4 8 Td (Signed) Tj ET"})
+	}
+	one := sign(simplePDF(1), "Signature1", [4]float64{0, 0, 0, 0})
+	two := sign(one, "Signature2", [4]float64{350, 80, 550, 140})
+	shadowBase, hidden := shadowPDF()
+	shadow := sign(shadowBase, "Signature1", [4]float64{})
+	objstm := sign(objStmPDF(), "Signature1", [4]float64{})
+	valid := map[string]bool{}
+	for _, d := range [][]byte{one, two, shadow, objstm} {
+		valid[string(canonicalPDF(d))] = true
+		f.Add(d)
+	}
+	l := lastSig(f, one)
+	gap, off := gapObjects(f, one, evilObject, true)
+	for _, d := range [][]byte{
+		swapBytes(f, one, "(Page 1 of", "(Page 7 of"),
+		appendUpdate(f, one, func(pf *pdf.File, u *pdf.Update) {
+			u.Set(firstPage(f, pf).Dict["Contents"].(pdf.Ref), &pdf.Stream{Dict: pdf.Dict{}, Data: []byte(evilText)})
+		}),
+		append(bytes.Clone(one), "5 0 obj\n"+streamBody("", evilText)+"\nendobj\n%%EOF\n"...),
+		overwrite(f, one, l.contentsHexA, l.contentsHexB-l.contentsHexA, "null"),
+		overwrite(f, one, l.brStart, l.brEnd-l.brStart, fmt.Sprintf("[0 %d %d %d]", l.br[1], l.br[2], l.br[3]+1000)),
+		appendRawUpdate(f, gap, rawUpdate{entries: map[int]rawEntry{5: {off: off}}}),
+		moveSignature(f, one),
+		appendRawUpdate(f, shadow, rawUpdate{entries: map[int]rawEntry{5: {off: hidden["content"]}}}),
+		appendUpdate(f, objstm, func(_ *pdf.File, u *pdf.Update) {
+			u.Set(pdf.Ref{Num: 6}, objStm(map[int]string{
+				2: "<< /Type /Pages /Kids [7 0 R] /Count 1 /MediaBox [0 0 595 842] >>",
+				3: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+			}))
+		}),
+		removeSignature2(f, two, true),
+	} {
+		f.Add(d)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rep, err := VerifyPDF(context.Background(), bytes.NewReader(data), int64(len(data)), VerifyOptions{IntegrityOnly: true})
+		if err != nil {
+			return
+		}
+		if rep.Verdict == Valid && !valid[string(canonicalPDF(data))] {
+			t.Fatalf("a file that is none of the signed seeds is VALID:\n%s", rep.Text())
+		}
+	})
 }

@@ -775,16 +775,27 @@ func (v *verifier) checkByteRange(s *foundSig) ([4]int64, []byte, error) {
 	if gap[0] != '<' || gap[len(gap)-1] != '>' {
 		return br, nil, errors.New("the signature value is not written as a hexadecimal string")
 	}
+	// Nothing but hex digits in one letter case: the gap is not signed, so
+	// any other freedom in it would be a channel for hidden data.
+	lower, upper := false, false
 	for _, ch := range gap[1 : len(gap)-1] {
-		if !isHexDigit(ch) && ch != ' ' && ch != '\r' && ch != '\n' && ch != '\t' {
-			return br, nil, errors.New("the unsigned gap holds data other than the signature value")
+		switch {
+		case ch >= '0' && ch <= '9':
+		case ch >= 'a' && ch <= 'f':
+			lower = true
+		case ch >= 'A' && ch <= 'F':
+			upper = true
+		default:
+			return br, nil, errors.New("the unsigned gap holds data other than the signature value (only hexadecimal digits may be there)")
 		}
 	}
+	if lower && upper {
+		return br, nil, errors.New("the signature value mixes upper- and lower-case hexadecimal digits: it was altered after signing")
+	}
+	if len(gap)%2 != 0 {
+		return br, nil, errors.New("the signature value has an odd number of hexadecimal digits: it was altered after signing")
+	}
 	return br, []byte(c), nil
-}
-
-func isHexDigit(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
 // digestRanges hashes the two byte ranges.
