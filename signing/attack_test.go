@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/signing/cms"
+	"github.com/vanthu/vanthu/signing/demodoc"
 	"github.com/vanthu/vanthu/signing/pdf"
 	"github.com/vanthu/vanthu/signing/tsp"
 )
@@ -262,6 +263,7 @@ type rawUpdate struct {
 	bodies  map[int]string
 	entries map[int]rawEntry
 	hidden  []string
+	dups    map[int][2]int64 // objects listed twice, at these two offsets
 }
 
 func appendRawUpdate(t testing.TB, data []byte, ru rawUpdate) []byte {
@@ -300,6 +302,10 @@ func appendRawUpdate(t testing.TB, data []byte, ru rawUpdate) []byte {
 		} else {
 			fmt.Fprintf(out, "%d 1\n%010d 00000 n\r\n", n, e.off)
 		}
+	}
+	for n, offs := range ru.dups {
+		size = max(size, n+1)
+		fmt.Fprintf(out, "%d 1\n%010d 00000 n\r\n%d 1\n%010d 00000 n\r\n", n, offs[0], n, offs[1])
 	}
 	root := f.Trailer()["Root"].(pdf.Ref)
 	fmt.Fprintf(out, "trailer\n<< /Size %d /Root %d %d R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n", size, root.Num, root.Gen, f.StartXref(), xref)
@@ -926,6 +932,8 @@ type attack struct {
 	opts  func(VerifyOptions) VerifyOptions
 	// pdfsigInvalid asserts that pdfsig too finds the signature invalid.
 	pdfsigInvalid bool
+	// uncovered asserts that no signature notes covered page text.
+	uncovered bool
 }
 
 func brEdit(s string) func(t *testing.T, k *attackKit) []byte {
@@ -980,14 +988,14 @@ var attacks = []attack{
 		build: func(t *testing.T, k *attackKit) []byte {
 			return append(bytes.Clone(k.signed()), "5 0 obj\n"+streamBody("", evilText)+"\nendobj\n"...)
 		},
-		problem: "after the last revision",
+		want: Invalid, reason: "after the last revision", problem: "after the last revision",
 	},
 	{
 		name: "ISA: objects and a %%EOF appended without xref",
 		build: func(t *testing.T, k *attackKit) []byte {
 			return append(bytes.Clone(k.signed()), "5 0 obj\n"+streamBody("", evilText)+"\nendobj\n%%EOF\n"...)
 		},
-		problem: "after the last revision",
+		want: Invalid, reason: "after the last revision", problem: "after the last revision",
 	},
 	{
 		name: "ISA: an allowed comment, and page content the update's xref does not list",
@@ -995,7 +1003,16 @@ var attacks = []attack{
 			d := addAnnotation(t, k.signed(), "Text", [4]float64{10, 10, 30, 30}, "")
 			return appendRawUpdate(t, d, rawUpdate{hidden: []string{evilObject}})
 		},
-		problem: "does not list",
+		want: Invalid, reason: "does not list", problem: "does not list",
+	},
+	{
+		name: "Shadow replace: the update's xref lists the content object twice, first at a hidden definition",
+		build: func(t *testing.T, k *attackKit) []byte {
+			d := k.shadowSigned()
+			f := openPDF(t, d)
+			return appendRawUpdate(t, d, rawUpdate{dups: map[int][2]int64{5: {k.shadow["content"], f.Locate(5).Offset}}})
+		},
+		want: Invalid, reason: "twice", problem: "twice",
 	},
 	// 4. Universal Signature Forgery.
 	{
@@ -1298,6 +1315,21 @@ var attacks = []attack{
 		},
 		want: Valid, reason: "filled in",
 	},
+	{
+		name: "control: Decree 30 leader signature and agency seal over the signature block",
+		build: func(t *testing.T, k *attackKit) []byte {
+			doc, err := demodoc.Generate(demodoc.Example(demodoc.QuyetDinh, 7))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := leaderOpts(t)
+			p.Appearance = Appearance{Kind: AppearancePersonal, Rect: &doc.SignatureRect, Position: []string{"KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"}, Name: "Nguyễn Văn An"}
+			a := agencyOpts(t)
+			a.Appearance = Appearance{Kind: AppearanceAgency}
+			return signBytes(t, signBytes(t, doc.PDF, p), a)
+		},
+		want: Valid, reason: "signature", uncovered: true,
+	},
 	{name: "control: B-T", build: func(t *testing.T, k *attackKit) []byte { return k.bt() }, want: Valid, level: "B-T"},
 	{
 		name: "control: B-T whose token carries no certificate",
@@ -1371,6 +1403,11 @@ func checkAttack(t *testing.T, a attack, rep *Report) {
 	}
 	if a.warning != "" && !slices.ContainsFunc(s.Warnings, func(w string) bool { return strings.Contains(w, a.warning) }) {
 		t.Errorf("no warning mentions %q: %q", a.warning, s.Warnings)
+	}
+	for _, s := range rep.Signatures {
+		if a.uncovered && slices.ContainsFunc(s.Warnings, func(w string) bool { return strings.Contains(w, "covers") }) {
+			t.Errorf("signature %q: %q", s.Field, s.Warnings)
+		}
 	}
 }
 

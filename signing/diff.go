@@ -589,7 +589,7 @@ func (c *comparison) coverNote(ref pdf.Ref, what string) string {
 		return ""
 	}
 	rect, ok := c.newF.Rect(d["Rect"])
-	if !ok || rect[2]-rect[0] <= 0 || rect[3]-rect[1] <= 0 || !paints(c.newF, appearanceStream(c.newF, d)) {
+	if !ok || rect[2]-rect[0] <= 0 || rect[3]-rect[1] <= 0 || !paints(c.newF, appearanceStream(c.newF, d), 0) {
 		return ""
 	}
 	p := c.newR.pageOf[ref.Num]
@@ -631,9 +631,12 @@ func appearanceStream(f *pdf.File, annot pdf.Dict) *pdf.Stream {
 	return nil
 }
 
-// paints reports whether a form XObject draws anything at all.
-func paints(f *pdf.File, s *pdf.Stream) bool {
-	if s == nil {
+// paints reports whether a form XObject draws something that can hide or
+// imitate text: text, vector fills and strokes, shadings, or opaque images.
+// Images with a soft mask or a mask (a seal or a handwritten signature on a
+// transparent background) let the page show through and do not count.
+func paints(f *pdf.File, s *pdf.Stream, depth int) bool {
+	if s == nil || depth > maxCoverDepth {
 		return false
 	}
 	data, err := f.Decode(s, maxCoverData)
@@ -644,10 +647,34 @@ func paints(f *pdf.File, s *pdf.Stream) bool {
 	if err != nil {
 		return true
 	}
+	res, _ := f.ResolveDict(s.Dict["Resources"])
 	for _, op := range ops {
 		switch op.Operator {
-		case "Tj", "TJ", "'", "\"", "Do", "BI", "sh", "f", "F", "f*", "B", "B*", "b", "b*", "S", "s":
+		case "Tj", "TJ", "'", "\"", "BI", "sh", "f", "F", "f*", "B", "B*", "b", "b*", "S", "s":
 			return true
+		case "Do":
+			if len(op.Operands) != 1 {
+				continue
+			}
+			name, _ := op.Operands[0].(pdf.Name)
+			xobjs, _ := f.ResolveDict(res["XObject"])
+			o, _ := f.Resolve(xobjs[name])
+			x, ok := o.(*pdf.Stream)
+			if !ok {
+				continue
+			}
+			switch x.Dict["Subtype"] {
+			case pdf.Name("Form"):
+				if paints(f, x, depth+1) {
+					return true
+				}
+			case pdf.Name("Image"):
+				_, smask := x.Dict["SMask"]
+				_, mask := x.Dict["Mask"]
+				if !smask && !mask && x.Dict["ImageMask"] != true {
+					return true
+				}
+			}
 		}
 	}
 	return false

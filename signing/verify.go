@@ -117,12 +117,10 @@ func VerifyPDF(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOption
 		}
 	}
 	rep := &Report{Revisions: len(scan.Revisions)}
-	if tail := trailingData(r, last, size); tail > 0 {
-		rep.Problems = append(rep.Problems, fmt.Sprintf("%d bytes after the last revision are not part of any revision (data appended without an update)", tail))
-	}
 	v := &verifier{
 		r: pdf.SizedReader(r, size), size: size, f: f, scan: scan, opts: opts,
-		diff: newDiffer(pdf.SizedReader(r, size), scan.Revisions),
+		diff:   newDiffer(pdf.SizedReader(r, size), scan.Revisions),
+		unseen: map[int][]string{},
 	}
 	sigs, problems := v.findSignatures()
 	rep.Problems = append(rep.Problems, problems...)
@@ -144,7 +142,13 @@ func VerifyPDF(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOption
 		}
 	}
 	if firstSigned > 0 {
-		rep.Problems = append(rep.Problems, v.unlistedObjects(firstSigned)...)
+		v.unseen = v.hiddenInUpdates(firstSigned)
+	}
+	if tail := trailingData(r, last, size); tail > 0 {
+		v.unseen[len(scan.Revisions)+1] = []string{fmt.Sprintf("%d bytes after the last revision are not part of any revision (data appended without an update)", tail)}
+	}
+	for i := 1; i <= len(scan.Revisions)+1; i++ {
+		rep.Problems = append(rep.Problems, v.unseen[i]...)
 	}
 	for _, s := range sigs {
 		if opts.Field != "" && s.field != opts.Field {
@@ -194,18 +198,28 @@ var objHeader = regexp.MustCompile(`(\d{1,10})[\x00\t\n\f\r ]+(\d{1,5})[\x00\t\n
 
 const maxUnlisted = 5
 
-// unlistedObjects reports objects written in the updates after revision
-// from that the update's own cross-reference section does not list: a
-// viewer that rebuilds the cross-reference table (as many do with a file
-// they find damaged) would show them, so they may hide a change the diff
-// of the listed objects cannot see.
-func (v *verifier) unlistedObjects(from int) []string {
-	var out []string
+// hiddenInUpdates reports what the updates after revision from may hide
+// from the diff, which sees each revision as this verifier reads it:
+//   - objects an update writes but its own cross-reference section does
+//     not list: a viewer that rebuilds the cross-reference table (as many
+//     do with a file they find damaged) would show them;
+//   - objects a cross-reference section lists twice at different places:
+//     readers disagree on which entry counts (poppler and qpdf take the
+//     first, this verifier the last).
+func (v *verifier) hiddenInUpdates(from int) map[int][]string {
+	out := map[int][]string{}
 	for i := from + 1; i <= len(v.scan.Revisions); i++ {
 		start, end := v.scan.Revisions[i-2].End, v.scan.Revisions[i-1].End
 		state, err := v.diff.state(i)
 		if err != nil {
 			continue // the diff reports an unreadable revision
+		}
+		for j, n := range state.DuplicateEntries() {
+			if j == maxUnlisted {
+				out[i] = append(out[i], fmt.Sprintf("revision %d's cross-reference section lists %d more objects twice", i, len(state.DuplicateEntries())-j))
+				break
+			}
+			out[i] = append(out[i], fmt.Sprintf("revision %d's cross-reference section lists object %d twice, at different places: viewers disagree on which one they show", i, n))
 		}
 		var spans [][2]int64 // stream data of this update, which may hold anything
 		for _, ref := range state.Objects() {
@@ -235,11 +249,11 @@ func (v *verifier) unlistedObjects(from int) []string {
 			}
 			found++
 			if found <= maxUnlisted {
-				out = append(out, fmt.Sprintf("revision %d holds object %d (at offset %d) that its cross-reference section does not list: hidden content that some viewers would show", i, num, off))
+				out[i] = append(out[i], fmt.Sprintf("revision %d holds object %d (at offset %d) that its cross-reference section does not list: hidden content that some viewers would show", i, num, off))
 			}
 		})
 		if found > maxUnlisted {
-			out = append(out, fmt.Sprintf("revision %d holds %d more objects that its cross-reference section does not list", i, found-maxUnlisted))
+			out[i] = append(out[i], fmt.Sprintf("revision %d holds %d more objects that its cross-reference section does not list", i, found-maxUnlisted))
 		}
 	}
 	return out
@@ -566,6 +580,10 @@ type verifier struct {
 
 	certLevel    int // DocMDP permission of the certification signature
 	certRevision int // the revision it closes
+
+	// unseen holds, by revision (one past the last for data after it),
+	// what may change what viewers show without the diff seeing it.
+	unseen map[int][]string
 
 	dssCerts []*x509.Certificate
 	dssCRLs  [][]byte
@@ -1008,6 +1026,11 @@ func (v *verifier) checkChanges(rep *SignatureReport, s *foundSig, rev int) {
 					rep.Warnings = append(rep.Warnings, note)
 				}
 			}
+		}
+	}
+	for i := rev + 1; i <= len(v.scan.Revisions)+1; i++ {
+		for _, p := range v.unseen[i] {
+			rep.fail(Invalid, p)
 		}
 	}
 	if v.certLevel > 0 && rev < v.certRevision && rep.Kind != "document timestamp" {

@@ -42,6 +42,26 @@ type xrefSection struct {
 	stream  bool
 	trailer Dict
 	entries map[uint32]xrefEntry
+	dups    []uint32 // numbers listed again with a different entry
+}
+
+// set stores the entry for num. A second, different entry for the same
+// number in one section is kept (the last one wins, as before) and
+// recorded: readers disagree on which one counts.
+func (s *xrefSection) set(num uint32, e xrefEntry) {
+	if old, ok := s.entries[num]; ok && old != e && len(s.dups) < 1000 {
+		s.dups = append(s.dups, num)
+	}
+	s.entries[num] = e
+}
+
+// DuplicateEntries returns the object numbers that the newest xref section
+// of this revision lists more than once with different entries.
+func (f *File) DuplicateEntries() []uint32 {
+	if len(f.sections) == 0 {
+		return nil
+	}
+	return f.sections[0].dups
 }
 
 type objStm struct {
@@ -499,15 +519,15 @@ func (f *File) readXrefTable(p *parser, off int64) (*xrefSection, error) {
 				if a.i == 0 {
 					// Some producers write "0000000000 00000 n" for unused
 					// numbers; read it as free.
-					sec.entries[num] = xrefEntry{kind: 0}
+					sec.set(num, xrefEntry{kind: 0})
 					continue
 				}
 				if a.i >= f.end {
 					return nil, malformed("xref entry for object %d points outside the revision", num)
 				}
-				sec.entries[num] = xrefEntry{kind: 1, gen: uint16(b.i), off: a.i}
+				sec.set(num, xrefEntry{kind: 1, gen: uint16(b.i), off: a.i})
 			case "f":
-				sec.entries[num] = xrefEntry{kind: 0}
+				sec.set(num, xrefEntry{kind: 0})
 			default:
 				return nil, malformed("bad xref entry type %q at offset %d", truncate(string(c.s)), c.off)
 			}
@@ -602,7 +622,7 @@ func (f *File) readXrefStream(p *parser, off int64) (*xrefSection, error) {
 			n := uint32(startNum + j)
 			switch typ {
 			case 0:
-				sec.entries[n] = xrefEntry{kind: 0}
+				sec.set(n, xrefEntry{kind: 0})
 			case 1:
 				o := field(1)
 				if o <= 0 || o >= f.end {
@@ -612,13 +632,13 @@ func (f *File) readXrefStream(p *parser, off int64) (*xrefSection, error) {
 				if g > 65535 {
 					return nil, malformed("bad generation for object %d", n)
 				}
-				sec.entries[n] = xrefEntry{kind: 1, off: o, gen: uint16(g)}
+				sec.set(n, xrefEntry{kind: 1, off: o, gen: uint16(g)})
 			case 2:
 				sn := field(1)
 				if sn <= 0 || sn > maxXrefEntries {
 					return nil, malformed("bad object stream number for object %d", n)
 				}
-				sec.entries[n] = xrefEntry{kind: 2, off: sn, idx: field(2)}
+				sec.set(n, xrefEntry{kind: 2, off: sn, idx: field(2)})
 			default:
 				// Unknown types are to be read as null objects.
 			}
