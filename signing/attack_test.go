@@ -123,6 +123,24 @@ func shadowPDF() ([]byte, map[string]int64) {
 	})
 }
 
+// sharedArrayPDF is a two-page document whose first page has the same
+// array object (13) as /Annots and /Contents, with an unused content
+// stream (6).
+func sharedArrayPDF() []byte {
+	data, _ := rawPDF([]rawObject{
+		{num: 1, body: "<< /Type /Catalog /Pages 2 0 R >>"},
+		{num: 2, body: "<< /Type /Pages /Kids [4 0 R 7 0 R] /Count 2 /MediaBox [0 0 595 842] >>"},
+		{num: 3, body: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"},
+		{num: 4, body: "<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 3 0 R >> >> /Contents 13 0 R /Annots 13 0 R >>"},
+		{num: 5, body: streamBody("", benignText)},
+		{num: 6, body: streamBody("", "1 1 1 rg 60 710 500 40 re f "+evilText)},
+		{num: 7, body: "<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 3 0 R >> >> /Contents 8 0 R >>"},
+		{num: 8, body: streamBody("", benignText)},
+		{num: 13, body: "[5 0 R]"},
+	})
+	return data
+}
+
 // formPDF is a one-page document with a text field "hoTen".
 func formPDF() []byte {
 	data, _ := rawPDF([]rawObject{
@@ -408,6 +426,8 @@ type rawSignature struct {
 	fixedID bool
 	// reserve is the room for the CMS signature in bytes (0: 8192).
 	reserve int
+	// page is the 0-based page that gets the widget.
+	page int
 }
 
 var idRE = regexp.MustCompile(`/ID \[<([0-9A-F]+)> <([0-9A-F]+)>\]`)
@@ -418,7 +438,11 @@ var idRE = regexp.MustCompile(`/ID \[<([0-9A-F]+)> <([0-9A-F]+)>\]`)
 func signRaw(t testing.TB, data []byte, rs rawSignature) []byte {
 	t.Helper()
 	f := openPDF(t, data)
-	page := firstPage(t, f)
+	pages, err := f.Pages()
+	if err != nil || rs.page >= len(pages) {
+		t.Fatalf("no page %d: %v", rs.page+1, err)
+	}
+	page := pages[rs.page]
 	u := pdf.NewUpdate(f)
 	sig := pdf.Dict{
 		"Type":      pdf.Name("Sig"),
@@ -1175,6 +1199,22 @@ var attacks = []attack{
 		want: Invalid, reason: "page tree",
 	},
 	{
+		name: "Shadow hide: \"annotation\" added to an /Annots array that is also the page's /Contents",
+		build: func(t *testing.T, k *attackKit) []byte {
+			d := k.get("shared", func() []byte {
+				return signRaw(t, sharedArrayPDF(), rawSignature{signer: leaderOpts(t).Signer, field: "Signature1", page: 1})
+			})
+			return appendUpdate(t, d, func(f *pdf.File, u *pdf.Update) {
+				o, err := f.Get(pdf.Ref{Num: 13})
+				if err != nil {
+					t.Fatal(err)
+				}
+				u.Set(pdf.Ref{Num: 13}, append(append(pdf.Array{}, o.(pdf.Array)...), pdf.Ref{Num: 6}))
+			})
+		},
+		want: Invalid, reason: "page content",
+	},
+	{
 		name: "Shadow hide-and-replace: object stream redefined",
 		build: func(t *testing.T, k *attackKit) []byte {
 			return appendUpdate(t, k.objStmSigned(), func(f *pdf.File, u *pdf.Update) {
@@ -1193,6 +1233,22 @@ var attacks = []attack{
 			return addAnnotation(t, k.certified(1), "Text", [4]float64{10, 10, 30, 30}, "")
 		},
 		want: Invalid, reason: "certif",
+	},
+	{
+		name: "certified P=1, then an update that drops the certification and adds an annotation",
+		build: func(t *testing.T, k *attackKit) []byte {
+			d := appendUpdate(t, k.certified(1), func(f *pdf.File, u *pdf.Update) {
+				cat, ref, err := f.Catalog()
+				if err != nil {
+					t.Fatal(err)
+				}
+				cat = cat.Clone()
+				delete(cat, "Perms")
+				u.Set(ref, cat)
+			})
+			return addAnnotation(t, d, "Text", [4]float64{10, 10, 30, 30}, "")
+		},
+		want: Invalid, reason: "certification",
 	},
 	{
 		name: "certified P=1, then another signature",

@@ -210,6 +210,12 @@ func (c *comparison) object(n uint32) {
 	switch {
 	case roles&roleSig != 0:
 		c.add(classForbidden, fmt.Sprintf("an existing signature (object %d) was changed", n), "")
+	case roles&(roleContent|roleResource|roleSigAP) != 0:
+		// Before the roles whose changes may be allowed: an object the
+		// page draws stays frozen whatever else it also is (an /Annots
+		// array that is also the page's /Contents, a widget appearance
+		// that is also a page XObject).
+		c.add(classForbidden, describeForbidden(n, roles, c.pageText(n)), "")
 	case roles&roleCatalog != 0:
 		c.catalog(asDict(oldObj), asDict(newObj))
 	case roles&rolePage != 0:
