@@ -141,15 +141,18 @@ func sharedArrayPDF() []byte {
 	return data
 }
 
-// formPDF is a one-page document with a text field "hoTen".
-func formPDF() []byte {
+// formPDF is a one-page document with a text field "hoTen" below the text.
+func formPDF() []byte { return formPDFAt("72 600 300 620") }
+
+// formPDFAt is formPDF with the field at rect.
+func formPDFAt(rect string) []byte {
 	data, _ := rawPDF([]rawObject{
 		{num: 1, body: "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R] /DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv 3 0 R >> >> >> >>"},
 		{num: 2, body: "<< /Type /Pages /Kids [4 0 R] /Count 1 /MediaBox [0 0 595 842] >>"},
 		{num: 3, body: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"},
 		{num: 4, body: "<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R /Annots [6 0 R] >>"},
 		{num: 5, body: streamBody("", benignText)},
-		{num: 6, body: "<< /Type /Annot /Subtype /Widget /FT /Tx /T (hoTen) /Rect [72 600 300 620] /P 4 0 R /F 4 /DA (/Helv 12 Tf 0 g) >>"},
+		{num: 6, body: "<< /Type /Annot /Subtype /Widget /FT /Tx /T (hoTen) /Rect [" + rect + "] /P 4 0 R /F 4 /DA (/Helv 12 Tf 0 g) >>"},
 	})
 	return data
 }
@@ -761,6 +764,11 @@ func swapBytes(t testing.TB, data []byte, old, new string) []byte {
 
 // fillField is an update that fills in the text field hoTen of formPDF.
 func fillField(t testing.TB, data []byte) []byte {
+	return fillFieldWith(t, data, "/Tx BMC BT /Helv 12 Tf 2 5 Td (Nguyen Van B) Tj ET EMC")
+}
+
+// fillFieldWith fills in hoTen with the given appearance.
+func fillFieldWith(t testing.TB, data []byte, ap string) []byte {
 	return appendUpdate(t, data, func(f *pdf.File, u *pdf.Update) {
 		o, err := f.Get(pdf.Ref{Num: 6})
 		if err != nil {
@@ -771,7 +779,7 @@ func fillField(t testing.TB, data []byte) []byte {
 		w["AP"] = pdf.Dict{"N": u.Add(&pdf.Stream{Dict: pdf.Dict{
 			"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"), "BBox": pdf.Array{0.0, 0.0, 228.0, 20.0},
 			"Resources": pdf.Dict{"Font": pdf.Dict{"Helv": pdf.Ref{Num: 3}}},
-		}, Data: []byte("/Tx BMC BT /Helv 12 Tf 2 5 Td (Nguyen Van B) Tj ET EMC")})}
+		}, Data: []byte(ap)})}
 		u.Set(pdf.Ref{Num: 6}, w)
 	})
 }
@@ -1353,6 +1361,16 @@ var attacks = []attack{
 		},
 		want: Invalid, reason: "locked",
 	},
+	{
+		name: "Shadow hide via a form field: certified P=2, a field over the text filled in (allowed, with a note)",
+		build: func(t *testing.T, k *attackKit) []byte {
+			o := leaderOpts(t)
+			o.Certify, o.CertifyPermission = true, 2
+			d := signBytes(t, formPDFAt("60 700 560 750"), o)
+			return fillFieldWith(t, d, "1 1 1 rg 0 0 500 50 re f BT /Helv 20 Tf 12 20 Td (Decision: APPROVED) Tj ET")
+		},
+		want: Valid, reason: "filled in", warning: "covers text of page 1",
+	},
 	// Controls: honest documents stay VALID.
 	{name: "control: one signature", build: func(t *testing.T, k *attackKit) []byte { return k.signed() }, want: Valid},
 	{name: "control: two signatures (first)", build: func(t *testing.T, k *attackKit) []byte { return k.signed2() }, want: Valid, reason: "signature"},
@@ -1362,14 +1380,14 @@ var attacks = []attack{
 		build: func(t *testing.T, k *attackKit) []byte {
 			return addAnnotation(t, k.signed(), "Text", [4]float64{10, 10, 30, 30}, "")
 		},
-		want: Valid, reason: "annotation (Text) was added",
+		want: Valid, reason: "annotation (Text) was added", uncovered: true,
 	},
 	{
 		name: "control: a field filled after a signature that locks nothing",
 		build: func(t *testing.T, k *attackKit) []byte {
 			return fillField(t, signRaw(t, formPDF(), rawSignature{signer: leaderOpts(t).Signer, field: "Signature1"}))
 		},
-		want: Valid, reason: "filled in",
+		want: Valid, reason: "filled in", uncovered: true,
 	},
 	{
 		name: "control: Decree 30 leader signature and agency seal over the signature block",

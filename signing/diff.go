@@ -567,7 +567,10 @@ func (c *comparison) formField(n uint32, oldD, newD pdf.Dict) {
 	}
 	for _, k := range []pdf.Name{"V", "AP", "AS", "MK"} {
 		if eq, _ := pdf.Equal(oldD[k], newD[k]); !eq {
-			c.add(classFormFill, fmt.Sprintf("form field %q was filled in", name), name)
+			// Filling in may paint over the page (a shadow attack hides
+			// text under a field whose appearance changes later).
+			note := c.coverNote(pdf.Ref{Num: n, Gen: c.newF.Locate(n).Gen}, fmt.Sprintf("the new appearance of form field %q", name))
+			c.addNote(classFormFill, fmt.Sprintf("form field %q was filled in", name), name, note)
 			return
 		}
 	}
