@@ -449,30 +449,75 @@ func (v *verifier) findSignatures() ([]*foundSig, []string) {
 	}
 	// /ByteRange names that belong to no signature dictionary of the newest
 	// revision: replaced, removed or hidden signatures.
-	offs := make([]int64, 0, len(refs))
-	for _, ref := range refs {
-		if loc := f.Locate(ref.Num); loc.Kind == 1 {
-			offs = append(offs, loc.Offset)
-		}
-	}
-	sort.Slice(offs, func(i, j int) bool { return offs[i] < offs[j] })
+	newest := indexObjects(f)
+	stray, explained := 0, 0
 	for _, at := range scan.ByteRanges {
-		i := sort.Search(len(offs), func(i int) bool { return offs[i] > at }) - 1
-		if i >= 0 && known[offs[i]] {
+		ref, off, ok := newest.before(at)
+		if ok && known[off] {
 			continue
 		}
-		if i >= 0 && inStreamData(f, objectAt(f, refs, offs[i]), at) {
+		if ok && inStreamData(f, ref, at) {
 			continue // e.g. text that mentions /ByteRange
 		}
-		if p, ok := v.strayByteRange(at); ok {
-			if p != "" {
-				problems = append(problems, p)
-			}
+		var p string
+		var found bool
+		if explained++; explained <= maxExplained {
+			p, found = v.strayByteRange(at)
+		}
+		if found && p == "" {
 			continue
 		}
-		problems = append(problems, fmt.Sprintf("the file holds a signature dictionary at offset %d that the document no longer uses (a removed or replaced signature)", at))
+		if stray++; stray > maxStray {
+			continue
+		}
+		if !found {
+			p = fmt.Sprintf("the file holds a signature dictionary at offset %d that the document no longer uses (a removed or replaced signature)", at)
+		}
+		problems = append(problems, p)
+	}
+	if stray > maxStray {
+		problems = append(problems, fmt.Sprintf("the file holds %d more signature dictionaries that the document no longer uses", stray-maxStray))
 	}
 	return out, problems
+}
+
+const (
+	maxStray     = 10   // stray signature dictionaries reported one by one
+	maxExplained = 1000 // looked up in earlier revisions
+)
+
+// objIndex finds the uncompressed object that starts last before an offset.
+type objIndex struct {
+	offs []int64
+	refs []pdf.Ref
+}
+
+func indexObjects(f *pdf.File) *objIndex {
+	x := &objIndex{}
+	for _, ref := range f.Objects() {
+		if loc := f.Locate(ref.Num); loc.Kind == 1 {
+			x.offs = append(x.offs, loc.Offset)
+			x.refs = append(x.refs, pdf.Ref{Num: ref.Num, Gen: loc.Gen})
+		}
+	}
+	sort.Sort(x)
+	return x
+}
+
+func (x *objIndex) Len() int           { return len(x.offs) }
+func (x *objIndex) Less(i, j int) bool { return x.offs[i] < x.offs[j] }
+func (x *objIndex) Swap(i, j int) {
+	x.offs[i], x.offs[j] = x.offs[j], x.offs[i]
+	x.refs[i], x.refs[j] = x.refs[j], x.refs[i]
+}
+
+// before returns the object starting last at or before at.
+func (x *objIndex) before(at int64) (pdf.Ref, int64, bool) {
+	i := sort.Search(len(x.offs), func(i int) bool { return x.offs[i] > at }) - 1
+	if i < 0 {
+		return pdf.Ref{}, 0, false
+	}
+	return x.refs[i], x.offs[i], true
 }
 
 // inStreamData reports whether offset at lies in the data of stream ref.
@@ -515,14 +560,16 @@ func (v *verifier) strayByteRange(at int64) (problem string, ok bool) {
 		if err != nil {
 			continue
 		}
-		var best pdf.Ref
-		bestOff := int64(-1)
-		for _, ref := range state.Objects() {
-			if loc := state.Locate(ref.Num); loc.Kind == 1 && loc.Offset <= at && loc.Offset > bestOff {
-				best, bestOff = pdf.Ref{Num: ref.Num, Gen: loc.Gen}, loc.Offset
-			}
+		if v.objIndexes == nil {
+			v.objIndexes = map[int]*objIndex{}
 		}
-		if bestOff < 0 || at-bestOff >= 64<<10 {
+		x := v.objIndexes[i]
+		if x == nil {
+			x = indexObjects(state)
+			v.objIndexes[i] = x
+		}
+		best, bestOff, ok := x.before(at)
+		if !ok || at-bestOff >= 64<<10 {
 			continue
 		}
 		if inStreamData(state, best, at) {
@@ -540,15 +587,6 @@ func (v *verifier) strayByteRange(at int64) (problem string, ok bool) {
 		return fmt.Sprintf("the signature dictionary object %d of revision %d was removed or replaced later: the document no longer uses it", best.Num, i), true
 	}
 	return "", false
-}
-
-func objectAt(f *pdf.File, refs []pdf.Ref, off int64) pdf.Ref {
-	for _, r := range refs {
-		if loc := f.Locate(r.Num); loc.Kind == 1 && loc.Offset == off {
-			return pdf.Ref{Num: r.Num, Gen: loc.Gen}
-		}
-	}
-	return pdf.Ref{}
 }
 
 // nearByteRange reports whether a /ByteRange name lies in the first 64 KiB
@@ -584,6 +622,8 @@ type verifier struct {
 	// unseen holds, by revision (one past the last for data after it),
 	// what may change what viewers show without the diff seeing it.
 	unseen map[int][]string
+	// objIndexes caches the object offsets of earlier revisions.
+	objIndexes map[int]*objIndex
 
 	dssCerts []*x509.Certificate
 	dssCRLs  [][]byte
