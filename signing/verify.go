@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
 	"errors"
@@ -887,6 +888,12 @@ func (v *verifier) checkCMS(rep *SignatureReport, contents []byte, br [4]int64) 
 	h, err := si.Hash()
 	if err != nil {
 		rep.fail(Invalid, err.Error())
+		return nil, nil
+	}
+	if !slices.ContainsFunc(sd.DigestAlgorithms, func(a pkix.AlgorithmIdentifier) bool { return a.Algorithm.Equal(si.DigestAlgorithm.Algorithm) }) {
+		// RFC 5652 5.1: the list names every signer's digest algorithm. The
+		// list is not signed; a mismatch means the container was altered.
+		rep.fail(Invalid, "the signature is malformed: its digest algorithm is not among those the signature lists")
 		return nil, nil
 	}
 	rep.Hash = hashName(h)
