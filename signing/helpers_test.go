@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -134,7 +135,7 @@ func nssDB(t testing.TB) string {
 		}
 		nssDir = dir
 		if out, err := exec.Command("certutil", "-N", "-d", "sql:"+dir, "--empty-password").CombinedOutput(); err != nil {
-			nssErr = fmt.Errorf("certutil -N: %v: %s", err, out)
+			nssErr = fmt.Errorf("certutil -N: %w: %s", err, out)
 			return
 		}
 		root := filepath.Join(dir, "root.pem")
@@ -143,7 +144,7 @@ func nssDB(t testing.TB) string {
 			return
 		}
 		if out, err := exec.Command("certutil", "-A", "-d", "sql:"+dir, "-n", "vanthu-demo-root", "-t", "CT,C,C", "-i", root).CombinedOutput(); err != nil {
-			nssErr = fmt.Errorf("certutil -A: %v: %s", err, out)
+			nssErr = fmt.Errorf("certutil -A: %w: %s", err, out)
 		}
 	})
 	if nssErr != nil {
@@ -195,7 +196,8 @@ func qpdfCheck(t testing.TB, path string) []string {
 	out, err := exec.Command("qpdf", "--check", path).CombinedOutput()
 	if err != nil {
 		// Exit 3 means warnings only.
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 3 {
 			t.Fatalf("qpdf --check %s: %v\n%s", path, err, out)
 		}
 	}

@@ -70,7 +70,7 @@ func timeCmd(runs int, name string, args ...string) (measure, error) {
 		data, _ := os.ReadFile(rssFile.Name())
 		os.Remove(rssFile.Name())
 		if err != nil {
-			return measure{}, fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out.String())
+			return measure{}, fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out.String())
 		}
 		var kib int64
 		if _, err := fmt.Sscan(strings.TrimSpace(string(data)), &kib); err == nil && kib > rss {
@@ -228,12 +228,12 @@ func makeNSS(dir, p12, root, pwFile string) (string, error) {
 	}
 	for _, s := range steps {
 		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
-			return "", fmt.Errorf("%s: %v: %s", strings.Join(s, " "), err, out)
+			return "", fmt.Errorf("%s: %w: %s", strings.Join(s, " "), err, out)
 		}
 	}
 	out, err := exec.Command("certutil", "-L", "-d", "sql:"+dir).CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("certutil -L: %v: %s", err, out)
+		return "", fmt.Errorf("certutil -L: %w: %s", err, out)
 	}
 	re := regexp.MustCompile(`^(.*?)\s+u,u,u\s*$`)
 	sc := bufio.NewScanner(bytes.NewReader(out))

@@ -15,7 +15,9 @@ func qpdfOut(t *testing.T, data []byte, args ...string) []byte {
 	needTool(t, "qpdf", "qpdf")
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
-	os.WriteFile(in, data, 0o600)
+	if err := os.WriteFile(in, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("qpdf", append(append([]string{}, args...), in, out)...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("qpdf %v: %v\n%s", args, err, msg)
@@ -44,7 +46,9 @@ func TestSignBadInput(t *testing.T) {
 	objstm := qpdfOut(t, base, "--object-streams=generate")
 	pw := filepath.Join(dir, "password")
 	wrongPw := filepath.Join(t.TempDir(), "wrong")
-	os.WriteFile(wrongPw, []byte("not the password"), 0o600)
+	if err := os.WriteFile(wrongPw, []byte("not the password"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	type tc struct {
 		name  string
@@ -116,7 +120,9 @@ func TestVerifyBadInput(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			in := filepath.Join(t.TempDir(), "in.pdf")
-			os.WriteFile(in, data, 0o600)
+			if err := os.WriteFile(in, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
 			code, _, stderr := ctl(t, "verify", "--trust", filepath.Join(dir, "root.pem"), in)
 			if code != 2 {
 				t.Fatalf("exit %d, want 2 (%q)", code, stderr)
@@ -131,7 +137,7 @@ func TestVerifyBadInput(t *testing.T) {
 func TestUsageErrors(t *testing.T) {
 	dir, _ := testFiles(t)
 	in := filepath.Join(t.TempDir(), "in.pdf")
-	os.WriteFile(in, simplePDF(1), 0o600)
+	mustWrite(t, in, simplePDF(1), 0o600)
 	for _, args := range [][]string{
 		{},
 		{"frobnicate"},

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -26,7 +27,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	dir := fs.String("dir", "vanthu-demo", "directory for the demo PKI and documents")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return usageErr("%v", err)

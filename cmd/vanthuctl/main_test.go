@@ -152,7 +152,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	i := bytes.Index(data, []byte("(Page 1)"))
 	data[i+1] = 'X'
 	bad := filepath.Join(work, "tampered.pdf")
-	os.WriteFile(bad, data, 0o600)
+	mustWrite(t, bad, data, 0o600)
 	if code, stdout, _ := ctl(t, "verify", "--trust", filepath.Join(dir, "root.pem"), bad); code != 1 || !strings.Contains(stdout, "INVALID") {
 		t.Errorf("verify of a tampered PDF: exit %d, want 1 and INVALID:\n%s", code, stdout)
 	}
@@ -162,7 +162,7 @@ func TestDetachedRoundTrip(t *testing.T) {
 	dir, _ := testFiles(t)
 	work := t.TempDir()
 	in := filepath.Join(work, "bao-cao.docx")
-	os.WriteFile(in, []byte("PK\x03\x04 not really a docx, but any bytes can be signed"), 0o600)
+	mustWrite(t, in, []byte("PK\x03\x04 not really a docx, but any bytes can be signed"), 0o600)
 	out := in + ".p7s"
 	if code, _, stderr := ctl(t, "sign", "--p12", filepath.Join(dir, "agency.p12"), "--password-file", filepath.Join(dir, "password"), "-o", out, in); code != 0 {
 		t.Fatalf("sign: exit %d: %s", code, stderr)
@@ -184,5 +184,12 @@ func needTool(t *testing.T, tool, pkg string) {
 	t.Helper()
 	if _, err := exec.LookPath(tool); err != nil {
 		t.Fatalf("%s not found: install the Debian package %s (make deps)", tool, pkg)
+	}
+}
+
+func mustWrite(t *testing.T, path string, data []byte, perm os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(path, data, perm); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -23,7 +23,7 @@ func TestPasswordPrompt(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	in := filepath.Join(work, "in.pdf")
-	os.WriteFile(in, simplePDF(1), 0o600)
+	mustWrite(t, in, simplePDF(1), 0o600)
 	out := filepath.Join(work, "out.pdf")
 	cmdline := strings.Join([]string{bin, "sign", "--p12", filepath.Join(dir, "leader.p12"), "-o", out, in}, " ")
 	cmd := exec.Command("script", "-qfec", cmdline, "/dev/null")
@@ -66,7 +66,9 @@ func TestPasswordPrompt(t *testing.T) {
 	}
 	// Give the program a moment to switch echo off after its prompt.
 	time.Sleep(300 * time.Millisecond)
-	io.WriteString(stdin, testPassword+"\r")
+	if _, err := io.WriteString(stdin, testPassword+"\r"); err != nil {
+		t.Fatal(err)
+	}
 	rest, _ := io.ReadAll(r)
 	stdin.Close()
 	if err := cmd.Wait(); err != nil {

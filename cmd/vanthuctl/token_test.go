@@ -30,11 +30,11 @@ func TestSignWithToken(t *testing.T) {
 	}
 	work := t.TempDir()
 	pinFile := filepath.Join(work, "pin")
-	os.WriteFile(pinFile, append(pin, '\n'), 0o600)
+	mustWrite(t, pinFile, append(pin, '\n'), 0o600)
 	wrongFile := filepath.Join(work, "wrong-pin")
-	os.WriteFile(wrongFile, []byte("999999"), 0o600)
+	mustWrite(t, wrongFile, []byte("999999"), 0o600)
 	in := filepath.Join(work, "in.pdf")
-	os.WriteFile(in, simplePDF(1), 0o600)
+	mustWrite(t, in, simplePDF(1), 0o600)
 
 	out := filepath.Join(work, "signed.pdf")
 	code, _, stderr := ctl(t, "sign", "--pkcs11", hsm.Module(), "--token", "Lanh dao", "--key-label", "chu-ky", "--pin-file", pinFile,
