@@ -44,7 +44,16 @@ import (
 //     (Rohlmann et al., "Breaking the Specification: PDF Certification",
 //     2021);
 //
-// plus forged timestamps, removed signatures and FieldMDP locks.
+// plus forged timestamps, removed signatures, FieldMDP locks, and the
+// differential-parsing variants these led to (objects an update's xref
+// does not list, xref sections listing an object twice, redefined object
+// streams, an /Annots array that is also the page's /Contents).
+//
+// Each attack asserts the verdict and a distinctive phrase of the reason;
+// the test log shows what poppler's pdfsig says of the same file (it finds
+// most of them "Valid": it checks the signed bytes only). Controls show
+// that honest documents stay VALID. FuzzVerifyPDF mutates signed and
+// attack files.
 
 // ---------------------------------------------------------------------
 // Base documents.
@@ -1057,7 +1066,8 @@ var attacks = []attack{
 		want: Invalid, reason: "no /Contents",
 	},
 	{name: "USF: /Contents null", build: contentsEdit(func(sigLayout) string { return "null" }), want: Invalid, reason: "no /Contents"},
-	{name: "USF: /Contents empty", build: contentsEdit(func(sigLayout) string { return "<>" }), want: Invalid, reason: "no /Contents"},
+	{name: "USF: /Contents empty", build: contentsEdit(func(sigLayout) string { return "<>" }), want: Invalid, reason: "/Contents is empty"},
+	{name: "USF: /Contents a number", build: contentsEdit(func(sigLayout) string { return "0" }), want: Invalid, reason: "/Contents is not a string"},
 	{
 		name: "USF: /Contents garbage hex",
 		build: contentsEdit(func(l sigLayout) string {

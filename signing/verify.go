@@ -794,9 +794,15 @@ func (v *verifier) checkByteRange(s *foundSig) ([4]int64, []byte, error) {
 	if br[2]+br[3] > v.size || br[2]+br[3] < br[2] {
 		return br, nil, fmt.Errorf("the ByteRange reaches past the end of the file (%d > %d bytes)", br[2]+br[3], v.size)
 	}
+	// (The parser drops keys whose value is null: /Contents null is missing.)
 	c, ok := s.dict["Contents"].(pdf.String)
-	if !ok || len(c) == 0 {
+	switch {
+	case s.dict["Contents"] == nil:
 		return br, nil, errors.New("the signature has no /Contents (the signature value is missing)")
+	case !ok:
+		return br, nil, errors.New("the signature's /Contents is not a string (the signature value is missing)")
+	case len(c) == 0:
+		return br, nil, errors.New("the signature's /Contents is empty (the signature value is missing)")
 	}
 	end := br[2] + br[3]
 	rev := revisionIndex(v.scan.Revisions, end)
