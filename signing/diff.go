@@ -234,6 +234,11 @@ func (c *comparison) object(n uint32) {
 		c.add(classForbidden, describeForbidden(n, roles, c.pageText(n)), "")
 	case roles&roleFormAP != 0:
 		c.add(classFormFill, "a form field's appearance was changed"+c.pageText(n), c.newR.fieldName[n])
+	case roles&roleFormResource != 0:
+		// Signers add the font of their appearance to the form's default
+		// resources; pages do not draw them (objects they do draw carry
+		// roleResource too and were refused above).
+		c.add(classFormFill, "the form's default resources (/DR) were extended", "")
 	case roles&(roleAnnot|roleAnnotAP) != 0:
 		c.add(classAnnotation, "an annotation was changed"+c.pageText(n), "")
 	case roles&roleDSS != 0:
@@ -308,6 +313,9 @@ func (c *comparison) newObject(n uint32, o pdf.Object) {
 		// lists that reference them.
 	case roles&(roleAnnot|roleAnnotAP) != 0:
 		// Likewise.
+	case roles&roleFormResource != 0:
+		// Reached only through the form's default resources, whose
+		// change is judged with the form.
 	case roles&roleInfo != 0:
 		c.add(classMetadata, "the document information (title, author, dates) was changed", "")
 	}
@@ -406,7 +414,14 @@ func (c *comparison) acroForm(oldD, newD pdf.Dict) {
 		c.add(classForbidden, "the form's default appearance (/DA) was changed", "")
 	}
 	if eq, _ := pdf.Equal(oldD["NeedAppearances"], newD["NeedAppearances"]); !eq {
-		c.add(classFormFill, "the form was marked for appearance regeneration", "")
+		if on, _ := newD["NeedAppearances"].(bool); on {
+			c.add(classFormFill, "the form was marked for appearance regeneration", "")
+		} else {
+			c.add(classFormFill, "the form's appearance-regeneration flag (/NeedAppearances) was cleared", "")
+		}
+	}
+	if eq, _ := pdf.Equal(oldD["DR"], newD["DR"]); !eq {
+		c.add(classFormFill, "the form's default resources (/DR) were extended", "")
 	}
 	if eq, _ := pdf.Equal(oldD["Fields"], newD["Fields"]); !eq {
 		_, oldIsRef := oldD["Fields"].(pdf.Ref)

@@ -12,9 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -143,21 +141,16 @@ func TestInteropVerifyPdfsigSignatures(t *testing.T) {
 		corpusCheckPrefix(t, ours, path)
 		corpusCheckContentsKept(t, ours, path)
 		corpusCheckPdfsig(t, path, 2)
-		interopCheckAfterPdfsig(t, ours, path)
+		interopCheckAfterPdfsig(t, path)
 	})
 }
 
 // interopCheckAfterPdfsig checks our verifier on a file where pdfsig
-// signed after Vanthu: pdfsig's signature is VALID and ours is intact.
-// pdfsig adds its appearance font to the form's /DR as new objects, which
-// the verifier currently reports as changed page resources; the test
-// requires that no object of the earlier revision was touched and that
-// nothing else is objected to, and logs the verdict.
-func interopCheckAfterPdfsig(t *testing.T, ours, both string) {
+// signed after Vanthu: both signatures are VALID, and what pdfsig added
+// (its field, widget and the font it puts in the form's /DR) is listed as
+// allowed.
+func interopCheckAfterPdfsig(t *testing.T, both string) {
 	t.Helper()
-	first, done := corpusOpen(t, ours)
-	next := first.NextObjectNumber()
-	done()
 	rep, err := VerifyPDFFile(t.Context(), both, verifyOpts(t))
 	if err != nil {
 		t.Fatal(err)
@@ -169,25 +162,16 @@ func interopCheckAfterPdfsig(t *testing.T, ours, both string) {
 	if theirs.Verdict != Valid {
 		t.Errorf("pdfsig's signature is %s: %s", theirs.Verdict, theirs.Reason)
 	}
-	if !mine.Intact {
-		t.Errorf("our signature is not intact: %s", mine.Reason)
-	}
-	resource := regexp.MustCompile(`^page resources \(fonts, images, forms; object (\d+)\) were changed`)
-	for _, c := range mine.Changes {
-		if c.Allowed {
-			continue
-		}
-		m := resource.FindStringSubmatch(c.What)
-		if m == nil {
-			t.Errorf("revision %d: %s", c.Revision, c.What)
-			continue
-		}
-		if n, _ := strconv.Atoi(m[1]); uint32(n) < next {
-			t.Errorf("revision %d changed object %s of the signed revision", c.Revision, m[1])
-		}
-	}
 	if mine.Verdict != Valid {
-		t.Logf("known verifier issue (fonts pdfsig adds to /AcroForm /DR): our signature is %s: %s", mine.Verdict, mine.Reason)
+		t.Errorf("our signature is %s after pdfsig signed: %s", mine.Verdict, mine.Reason)
+	}
+	if len(mine.Changes) == 0 {
+		t.Error("the revision pdfsig added is not listed")
+	}
+	for _, c := range mine.Changes {
+		if !c.Allowed {
+			t.Errorf("revision %d: %s (not allowed)", c.Revision, c.What)
+		}
 	}
 }
 

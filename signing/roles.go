@@ -28,7 +28,8 @@ const (
 	roleFields // an indirect /Fields array
 	roleDSS
 	roleInfo
-	roleStructure // anything else reachable from the catalog
+	roleStructure    // anything else reachable from the catalog
+	roleFormResource // the form's default resources (/AcroForm /DR)
 )
 
 // roleMap holds the roles of a revision's objects, the page number of
@@ -238,12 +239,12 @@ func (w *roleWalker) visitCtx(o pdf.Object, r role, depth int, fieldPrefix strin
 				}
 				w.each(v, func(fo pdf.Object) { w.visitField(fo, depth+1, "", "") })
 			case "DR":
-				next(v, roleResource)
+				next(v, roleFormResource)
 			default:
 				next(v, roleStructure)
 			}
 		}
-	case roleDSS, roleSig, roleResource, roleContent, roleStructure, roleInfo, roleAnnotAP, roleFormAP, roleSigAP:
+	case roleDSS, roleSig, roleResource, roleContent, roleStructure, roleInfo, roleAnnotAP, roleFormAP, roleSigAP, roleFormResource:
 		// Everything below keeps the role.
 		switch v := o.(type) {
 		case pdf.Dict:
