@@ -6,6 +6,9 @@ BIN       := bin
 PKGS      := ./...
 FUZZTIME  ?= 10s
 LONGFUZZ  ?= 5m
+# Minimising each new input can outlast a short run (the run then fails
+# with "context deadline exceeded"); short runs skip it.
+FUZZMIN   ?= 0
 
 # Debian packages the build, the tests and the benchmarks need.
 DEBS := ca-certificates gcc pkg-config openssl poppler-utils qpdf libnss3-tools \
@@ -63,14 +66,26 @@ unit:
 FUZZ_TARGETS = $(shell grep -rl --include='*_test.go' '^func Fuzz' . | xargs -r grep -H '^func Fuzz' | sed -E 's|^\./(.*)/[^/]*_test.go:func (Fuzz[A-Za-z0-9_]*).*|\1:\2|' | sort -u)
 
 ## fuzz-short: every fuzz target briefly (part of make test)
+# Go 1.26's fuzz coordinator can end a duration-bounded run with a bare
+# "context deadline exceeded" (golang/go#75804, fixed in Go 1.27). Such a
+# run wrote no failing input; it is reported as that and not as a failure.
+# A real failure always writes its input under testdata/fuzz/.
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do d=$${t%%:*}; f=$${t##*:}; \
 	  echo "fuzz $$d $$f ($(FUZZTIME))"; \
-	  $(GO) test ./$$d -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
+	  before=$$(ls $$d/testdata/fuzz/$$f 2>/dev/null | wc -l); \
+	  out=$$($(GO) test ./$$d -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) 2>&1); rc=$$?; \
+	  after=$$(ls $$d/testdata/fuzz/$$f 2>/dev/null | wc -l); \
+	  echo "$$out" | grep -E '^(ok|FAIL|---|    )' ; \
+	  if [ $$rc -ne 0 ]; then \
+	    if [ "$$before" = "$$after" ] && echo "$$out" | grep -q 'context deadline exceeded' && ! echo "$$out" | grep -q 'Failing input written'; then \
+	      echo "  (Go 1.26 fuzz-coordinator deadline race, golang/go#75804: no failing input; not a failure)"; \
+	    else echo "$$out"; exit 1; fi; \
+	  fi; done
 
 ## fuzz: every fuzz target for longer (LONGFUZZ per target)
 fuzz:
-	$(MAKE) fuzz-short FUZZTIME=$(LONGFUZZ)
+	$(MAKE) fuzz-short FUZZTIME=$(LONGFUZZ) FUZZMIN=10s
 
 ## bench: Go benchmarks, then signing and verification side by side with peer tools
 bench: deps

@@ -303,6 +303,17 @@ func FuzzOpen(f *testing.F) {
 	base := simplePDF(2)
 	f.Add(base)
 	f.Add(base[:len(base)-40])
+	// A file with an incremental update, as signed files have.
+	if pf, err := Open(bytes.NewReader(base), int64(len(base))); err == nil {
+		u := NewUpdate(pf)
+		cat, ref, _ := pf.Catalog()
+		cat = cat.Clone()
+		cat["Note"] = u.Add(Dict{"T": String("cập nhật")})
+		u.Set(ref, cat)
+		if enc, err := u.Encode(); err == nil {
+			f.Add(append(append([]byte{}, base...), enc.Data...))
+		}
+	}
 	for _, name := range []string{"seed-objstm.pdf", "seed-linearized.pdf"} {
 		if data, err := os.ReadFile(filepath.Join("testdata", name)); err == nil {
 			f.Add(data)
