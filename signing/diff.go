@@ -737,7 +737,7 @@ func pageText(f *pdf.File, page pdf.Page) [][4]float64 {
 	}
 	res, _ := f.ResolveDict(page.Dict["Resources"])
 	t := &textFinder{f: f, budget: maxCoverData}
-	t.run(data, res, [6]float64{1, 0, 0, 1, 0, 0}, 0)
+	t.run(data, res, identity, 0)
 	return t.boxes
 }
 
@@ -756,9 +756,8 @@ func (t *textFinder) run(data []byte, res pdf.Dict, ctm [6]float64, depth int) {
 	if err != nil {
 		return
 	}
-	ident := [6]float64{1, 0, 0, 1, 0, 0}
-	var stack [][6]float64
-	tm, tlm := ident, ident
+	tr := ctmTracker{ctm: ctm}
+	tm, tlm := identity, identity
 	var size, leading float64
 	num := func(op pdf.Op, i int) float64 {
 		if i >= len(op.Operands) {
@@ -766,16 +765,6 @@ func (t *textFinder) run(data []byte, res pdf.Dict, ctm [6]float64, depth int) {
 		}
 		v, _ := pdf.AsNumber(op.Operands[i])
 		return v
-	}
-	matrix := func(op pdf.Op) ([6]float64, bool) {
-		var m [6]float64
-		if len(op.Operands) != 6 {
-			return m, false
-		}
-		for i := range m {
-			m[i] = num(op, i)
-		}
-		return m, true
 	}
 	nextLine := func(tx, ty float64) {
 		tlm = mul([6]float64{1, 0, 0, 1, tx, ty}, tlm)
@@ -787,31 +776,22 @@ func (t *textFinder) run(data []byte, res pdf.Dict, ctm [6]float64, depth int) {
 		}
 		w := float64(n) * size / 2
 		box := [4]float64{0, -size / 4, w, size * 3 / 4}
-		t.boxes = append(t.boxes, transformBox(mul(tm, ctm), box))
+		t.boxes = append(t.boxes, transformBox(mul(tm, tr.ctm), box))
 		tm = mul([6]float64{1, 0, 0, 1, w, 0}, tm)
 	}
 	for _, op := range ops {
+		if tr.apply(op) {
+			continue
+		}
 		switch op.Operator {
-		case "q":
-			if len(stack) < 64 {
-				stack = append(stack, ctm)
-			}
-		case "Q":
-			if n := len(stack); n > 0 {
-				ctm, stack = stack[n-1], stack[:n-1]
-			}
-		case "cm":
-			if m, ok := matrix(op); ok {
-				ctm = mul(m, ctm)
-			}
 		case "BT":
-			tm, tlm = ident, ident
+			tm, tlm = identity, identity
 		case "Tf":
 			size = num(op, 1)
 		case "TL":
 			leading = num(op, 0)
 		case "Tm":
-			if m, ok := matrix(op); ok {
+			if m, ok := opMatrix(op); ok {
 				tm, tlm = m, m
 			}
 		case "Td":
@@ -833,7 +813,7 @@ func (t *textFinder) run(data []byte, res pdf.Dict, ctm [6]float64, depth int) {
 				}
 			}
 		case "Do":
-			t.form(op, res, ctm, depth)
+			t.form(op, res, tr.ctm, depth)
 		}
 	}
 }

@@ -1,8 +1,6 @@
 package signing
 
 import (
-	"bytes"
-	"compress/zlib"
 	"context"
 	"fmt"
 	"math"
@@ -324,7 +322,7 @@ func signatureImageRect(f *pdf.File, w *sigWidget) ([4]float64, bool) {
 	// The form's /Matrix (a counter-rotation on rotated pages) maps form
 	// space before the transformed BBox is fitted to the widget's /Rect
 	// (ISO 32000-1 12.5.5).
-	form := [6]float64{1, 0, 0, 1, 0, 0}
+	form := identity
 	if m, _ := f.Resolve(s.Dict["Matrix"]); m != nil {
 		if arr, ok := m.(pdf.Array); ok && len(arr) == 6 {
 			for i, v := range arr {
@@ -346,28 +344,14 @@ func signatureImageRect(f *pdf.File, w *sigWidget) ([4]float64, bool) {
 	}
 	res, _ := f.ResolveDict(s.Dict["Resources"])
 	xobjs, _ := f.ResolveDict(res["XObject"])
-	ctm := [6]float64{1, 0, 0, 1, 0, 0}
-	var stack [][6]float64
+	tr := ctmTracker{ctm: identity}
 	found := false
 	var box [4]float64
 	for _, op := range ops {
+		if tr.apply(op) {
+			continue
+		}
 		switch op.Operator {
-		case "q":
-			if len(stack) < 64 {
-				stack = append(stack, ctm)
-			}
-		case "Q":
-			if n := len(stack); n > 0 {
-				ctm, stack = stack[n-1], stack[:n-1]
-			}
-		case "cm":
-			if len(op.Operands) == 6 {
-				var m [6]float64
-				for i, v := range op.Operands {
-					m[i], _ = pdf.AsNumber(v)
-				}
-				ctm = mul(m, ctm)
-			}
 		case "Do":
 			if len(op.Operands) != 1 {
 				continue
@@ -378,7 +362,7 @@ func signatureImageRect(f *pdf.File, w *sigWidget) ([4]float64, bool) {
 			if !ok || xs.Dict["Subtype"] != pdf.Name("Image") {
 				continue
 			}
-			b := transformBox(mul(ctm, form), [4]float64{0, 0, 1, 1})
+			b := transformBox(mul(tr.ctm, form), [4]float64{0, 0, 1, 1})
 			if !found || (b[2]-b[0])*(b[3]-b[1]) > (box[2]-box[0])*(box[3]-box[1]) {
 				box, found = b, true
 			}
@@ -393,15 +377,6 @@ func signatureImageRect(f *pdf.File, w *sigWidget) ([4]float64, bool) {
 		rect[0] + (box[0]-bbox[0])*sx, rect[1] + (box[1]-bbox[1])*sy,
 		rect[0] + (box[2]-bbox[0])*sx, rect[1] + (box[3]-bbox[1])*sy,
 	}, true
-}
-
-// mul returns m × n for PDF matrices [a b c d e f].
-func mul(m, n [6]float64) [6]float64 {
-	return [6]float64{
-		m[0]*n[0] + m[1]*n[2], m[0]*n[1] + m[1]*n[3],
-		m[2]*n[0] + m[3]*n[2], m[2]*n[1] + m[3]*n[3],
-		m[4]*n[0] + m[5]*n[2] + n[4], m[4]*n[1] + m[5]*n[3] + n[5],
-	}
 }
 
 func transformBox(m [6]float64, b [4]float64) [4]float64 {
@@ -423,20 +398,20 @@ func addAppearanceStream(u *pdf.Update, a *appearance.Appearance, rotate int) pd
 	if len(a.Fonts) > 0 {
 		fd := pdf.Dict{}
 		for _, fr := range a.Fonts {
-			fd[pdf.Name(fr.ResName)] = addFont(u, fr.Font)
+			fd[pdf.Name(fr.ResName)] = appearance.AddFont(u, fr.Font)
 		}
 		res["Font"] = fd
 	}
 	if len(a.Images) > 0 {
 		xd := pdf.Dict{}
 		for name, img := range a.Images {
-			xd[pdf.Name(name)] = addImage(u, img)
+			xd[pdf.Name(name)] = appearance.AddImage(u, img)
 		}
 		res["XObject"] = xd
 	}
 	d := pdf.Dict{
 		"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"),
-		"BBox":      pdf.Array{0.0, 0.0, round(a.Width), round(a.Height)},
+		"BBox":      pdf.Array{0.0, 0.0, appearance.Round(a.Width), appearance.Round(a.Height)},
 		"Resources": res,
 		"Filter":    pdf.Name("FlateDecode"),
 	}
@@ -448,79 +423,8 @@ func addAppearanceStream(u *pdf.Update, a *appearance.Appearance, rotate int) pd
 	case 270:
 		d["Matrix"] = pdf.Array{int64(0), int64(-1), int64(1), int64(0), int64(0), int64(0)}
 	}
-	return u.Add(&pdf.Stream{Dict: d, Data: deflate(a.Content)})
+	return u.Add(&pdf.Stream{Dict: d, Data: appearance.Deflate(a.Content)})
 }
-
-func addFont(u *pdf.Update, ef appearance.EmbeddedFont) pdf.Ref {
-	file := u.Add(&pdf.Stream{Dict: pdf.Dict{"Length1": int64(len(ef.FontFile2)), "Filter": pdf.Name("FlateDecode")}, Data: deflate(ef.FontFile2)})
-	desc := u.Add(pdf.Dict{
-		"Type":        pdf.Name("FontDescriptor"),
-		"FontName":    pdf.Name(ef.Descriptor.FontName),
-		"Flags":       int64(ef.Descriptor.Flags),
-		"FontBBox":    pdf.Array{round(ef.Descriptor.BBox[0]), round(ef.Descriptor.BBox[1]), round(ef.Descriptor.BBox[2]), round(ef.Descriptor.BBox[3])},
-		"ItalicAngle": round(ef.Descriptor.ItalicAngle),
-		"Ascent":      round(ef.Descriptor.Ascent),
-		"Descent":     round(ef.Descriptor.Descent),
-		"CapHeight":   round(ef.Descriptor.CapHeight),
-		"StemV":       round(ef.Descriptor.StemV),
-		"FontFile2":   file,
-	})
-	var w pdf.Array
-	for _, run := range ef.W {
-		ws := make(pdf.Array, len(run.Widths))
-		for i, x := range run.Widths {
-			ws[i] = round(x)
-		}
-		w = append(w, int64(run.First), ws)
-	}
-	cid := u.Add(pdf.Dict{
-		"Type":     pdf.Name("Font"),
-		"Subtype":  pdf.Name(ef.CIDFontType),
-		"BaseFont": pdf.Name(ef.BaseFont),
-		"CIDSystemInfo": pdf.Dict{
-			"Registry":   pdf.String(ef.CIDSystemInfo.Registry),
-			"Ordering":   pdf.String(ef.CIDSystemInfo.Ordering),
-			"Supplement": int64(ef.CIDSystemInfo.Supplement),
-		},
-		"FontDescriptor": desc,
-		"DW":             round(ef.DW),
-		"W":              w,
-		"CIDToGIDMap":    pdf.Name(ef.CIDToGIDMap),
-	})
-	toUni := u.Add(&pdf.Stream{Dict: pdf.Dict{"Filter": pdf.Name("FlateDecode")}, Data: deflate(ef.ToUnicode)})
-	return u.Add(pdf.Dict{
-		"Type":            pdf.Name("Font"),
-		"Subtype":         pdf.Name("Type0"),
-		"BaseFont":        pdf.Name(ef.BaseFont),
-		"Encoding":        pdf.Name(ef.Encoding),
-		"DescendantFonts": pdf.Array{cid},
-		"ToUnicode":       toUni,
-	})
-}
-
-func addImage(u *pdf.Update, img *appearance.Image) pdf.Ref {
-	d := pdf.Dict{
-		"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Image"),
-		"Width": int64(img.Width), "Height": int64(img.Height),
-		"ColorSpace": pdf.Name(img.ColorSpace), "BitsPerComponent": int64(img.BitsPerComponent),
-		"Filter": pdf.Name("FlateDecode"),
-	}
-	if img.SMask != nil {
-		d["SMask"] = addImage(u, img.SMask)
-	}
-	return u.Add(&pdf.Stream{Dict: d, Data: img.Data})
-}
-
-func deflate(b []byte) []byte {
-	var buf bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestCompression)
-	_, _ = zw.Write(b) // writing to a bytes.Buffer cannot fail
-	_ = zw.Close()
-	return buf.Bytes()
-}
-
-// round keeps three decimals, enough for points and glyph units.
-func round(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 // imageAppearance draws img alone, as large as fits w×h and centred: the
 // personal signature placed between a title and a name the document

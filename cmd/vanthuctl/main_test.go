@@ -5,13 +5,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/vanthu/vanthu/signing/sample"
 
 	"github.com/vanthu/vanthu/signing/demopki"
 )
@@ -56,35 +57,7 @@ func ctl(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-func simplePDF(n int) []byte {
-	var b bytes.Buffer
-	offs := map[int]int{}
-	obj := func(num int, body string) {
-		offs[num] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", num, body)
-	}
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
-	kids := make([]string, n)
-	for i := range n {
-		kids[i] = fmt.Sprintf("%d 0 R", 4+2*i)
-	}
-	obj(2, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d /MediaBox [0 0 595 842] >>", strings.Join(kids, " "), n))
-	obj(3, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-	for i := range n {
-		content := fmt.Sprintf("BT /F1 24 Tf 72 720 Td (Page %d) Tj ET", i+1)
-		obj(4+2*i, fmt.Sprintf("<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
-		obj(5+2*i, fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content))
-	}
-	size := 4 + 2*n
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f\r\n", size)
-	for i := 1; i < size; i++ {
-		fmt.Fprintf(&b, "%010d 00000 n\r\n", offs[i])
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", size, xref)
-	return b.Bytes()
-}
+func simplePDF(n int) []byte { return sample.SimplePDF(n) }
 
 func sum(t *testing.T, path string) [32]byte {
 	t.Helper()
@@ -149,7 +122,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	}
 	// A tampered one: exit 1.
 	data, _ := os.ReadFile(out)
-	i := bytes.Index(data, []byte("(Page 1)"))
+	i := bytes.Index(data, []byte("(Page 1 of"))
 	data[i+1] = 'X'
 	bad := filepath.Join(work, "tampered.pdf")
 	mustWrite(t, bad, data, 0o600)

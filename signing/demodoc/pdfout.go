@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/zlib"
 	"fmt"
-	"math"
 	"slices"
 	"unicode/utf16"
 
@@ -25,11 +24,7 @@ func writePDF(p *painter, s Spec) ([]byte, error) {
 	pages := b.Reserve()
 	fontDict := pdf.Dict{}
 	for _, f := range fonts {
-		ref, err := addFont(&b, f.Font)
-		if err != nil {
-			return nil, err
-		}
-		fontDict[pdf.Name(f.ResName)] = ref
+		fontDict[pdf.Name(f.ResName)] = appearance.AddFont(&b, f.Font)
 	}
 	resources := b.Add(pdf.Dict{"Font": fontDict, "ProcSet": pdf.Array{pdf.Name("PDF"), pdf.Name("Text")}})
 	kids := make(pdf.Array, 0, len(p.pages))
@@ -66,67 +61,6 @@ func writePDF(p *painter, s Spec) ([]byte, error) {
 	return out, nil
 }
 
-// addFont writes an embedded subset font as the objects its doc comment
-// describes and returns the Type0 font.
-func addFont(b *pdf.Builder, ef appearance.EmbeddedFont) (pdf.Ref, error) {
-	program, err := deflate(ef.FontFile2)
-	if err != nil {
-		return pdf.Ref{}, err
-	}
-	toUnicode, err := deflate(ef.ToUnicode)
-	if err != nil {
-		return pdf.Ref{}, err
-	}
-	d := ef.Descriptor
-	file := b.Add(&pdf.Stream{
-		Dict: pdf.Dict{"Length1": int64(len(ef.FontFile2)), "Filter": pdf.Name("FlateDecode")},
-		Data: program,
-	})
-	desc := b.Add(pdf.Dict{
-		"Type":        pdf.Name("FontDescriptor"),
-		"FontName":    pdf.Name(d.FontName),
-		"Flags":       int64(d.Flags),
-		"FontBBox":    pdf.Array{round(d.BBox[0]), round(d.BBox[1]), round(d.BBox[2]), round(d.BBox[3])},
-		"ItalicAngle": round(d.ItalicAngle),
-		"Ascent":      round(d.Ascent),
-		"Descent":     round(d.Descent),
-		"CapHeight":   round(d.CapHeight),
-		"StemV":       round(d.StemV),
-		"FontFile2":   file,
-	})
-	w := make(pdf.Array, 0, 2*len(ef.W))
-	for _, run := range ef.W {
-		ws := make(pdf.Array, len(run.Widths))
-		for i, x := range run.Widths {
-			ws[i] = round(x)
-		}
-		w = append(w, int64(run.First), ws)
-	}
-	cid := b.Add(pdf.Dict{
-		"Type":     pdf.Name("Font"),
-		"Subtype":  pdf.Name(ef.CIDFontType),
-		"BaseFont": pdf.Name(ef.BaseFont),
-		"CIDSystemInfo": pdf.Dict{
-			"Registry":   pdf.String(ef.CIDSystemInfo.Registry),
-			"Ordering":   pdf.String(ef.CIDSystemInfo.Ordering),
-			"Supplement": int64(ef.CIDSystemInfo.Supplement),
-		},
-		"FontDescriptor": desc,
-		"DW":             round(ef.DW),
-		"W":              w,
-		"CIDToGIDMap":    pdf.Name(ef.CIDToGIDMap),
-	})
-	tu := b.Add(&pdf.Stream{Dict: pdf.Dict{"Filter": pdf.Name("FlateDecode")}, Data: toUnicode})
-	return b.Add(pdf.Dict{
-		"Type":            pdf.Name("Font"),
-		"Subtype":         pdf.Name("Type0"),
-		"BaseFont":        pdf.Name(ef.BaseFont),
-		"Encoding":        pdf.Name(ef.Encoding),
-		"DescendantFonts": pdf.Array{cid},
-		"ToUnicode":       tu,
-	}), nil
-}
-
 // textString encodes a PDF text string: ASCII as is, anything else as
 // UTF-16BE with a byte order mark.
 func textString(s string) pdf.String {
@@ -161,6 +95,3 @@ func deflate(data []byte) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
-
-// round keeps three decimals, enough for points and glyph units.
-func round(x float64) float64 { return math.Round(x*1000) / 1000 }

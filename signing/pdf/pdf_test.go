@@ -10,39 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/vanthu/vanthu/signing/sample"
 )
 
-// simplePDF builds a small PDF with n pages, each with a content stream
-// showing one line of text, and a classic xref table.
-func simplePDF(n int) []byte {
-	var b bytes.Buffer
-	offs := map[int]int{}
-	obj := func(num int, body string) {
-		offs[num] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", num, body)
-	}
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
-	kids := make([]string, n)
-	for i := range n {
-		kids[i] = fmt.Sprintf("%d 0 R", 4+2*i)
-	}
-	obj(2, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d /MediaBox [0 0 595 842] >>", strings.Join(kids, " "), n))
-	obj(3, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-	for i := range n {
-		content := fmt.Sprintf("BT /F1 24 Tf 72 720 Td (Page %d) Tj ET", i+1)
-		obj(4+2*i, fmt.Sprintf("<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
-		obj(5+2*i, fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content))
-	}
-	size := 4 + 2*n
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f\r\n", size)
-	for i := 1; i < size; i++ {
-		fmt.Fprintf(&b, "%010d 00000 n\r\n", offs[i])
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /ID [<0102030405060708090a0b0c0d0e0f10> <0102030405060708090a0b0c0d0e0f10>] >>\nstartxref\n%d\n%%%%EOF\n", size, xref)
-	return b.Bytes()
-}
+// simplePDF builds a small PDF with n pages of text and a classic xref table.
+func simplePDF(n int) []byte { return sample.SimplePDF(n) }
 
 // rebuildXref rewrites the xref table of a single-revision file made by
 // simplePDF after its objects were edited in place.
@@ -154,7 +127,7 @@ func TestOpenVariants(t *testing.T) {
 				if err != nil {
 					t.Fatalf("page %d decode: %v", i+1, err)
 				}
-				if want := fmt.Sprintf("(Page %d) Tj", i+1); !bytes.Contains(data, []byte(want)) {
+				if want := fmt.Sprintf("(Page %d of the dispatch) Tj", i+1); !bytes.Contains(data, []byte(want)) {
 					t.Errorf("page %d content %q lacks %q", i+1, data, want)
 				}
 				if got, want := p.MediaBox, [4]float64{0, 0, 595, 842}; got != want {
@@ -266,7 +239,7 @@ func TestCycles(t *testing.T) {
 	if _, err := f.Pages(); err == nil || !strings.Contains(err.Error(), "cycle") {
 		t.Errorf("page tree cycle: got %v, want a cycle error", err)
 	}
-	content := "BT /F1 24 Tf 72 720 Td (Page 1) Tj ET"
+	content := "BT /F1 24 Tf 72 720 Td (Page 1 of the dispatch) Tj ET"
 	self := rebuildXref(bytes.Replace(base, []byte(fmt.Sprintf("<< /Length %d >>", len(content))), []byte("<< /Length 5 0 R >>"), 1))
 	if bytes.Equal(self, base) {
 		t.Fatal("test PDF changed shape; update the test")

@@ -55,7 +55,8 @@ func parseCertificates(data []byte) ([]*x509.Certificate, error) {
 		return nil, errors.New("the file is empty")
 	}
 	if !bytes.Contains(trimmed, []byte("-----BEGIN")) {
-		certs, err := x509.ParseCertificates(trimmed)
+		// DER is binary: its last byte may well be one TrimSpace removes.
+		certs, err := x509.ParseCertificates(data)
 		if err != nil {
 			return nil, fmt.Errorf("neither PEM nor a DER certificate: %w", err)
 		}

@@ -1,6 +1,7 @@
 package trust_test
 
 import (
+	"crypto/x509"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,5 +81,29 @@ func TestLoadPEM(t *testing.T) {
 	res := validate(t, trust.NewStore(roots, inter), p.Leader.Cert, trust.Options{At: p.Now()})
 	if res.Status != trust.Trusted {
 		t.Errorf("store from files: got %v (%s), want trusted", res.Status, res.Reason)
+	}
+}
+
+// TestLoadDEREndingInWhitespaceByte: a DER certificate whose last byte is
+// 0x20 or 0x0a is read whole.
+func TestLoadDEREndingInWhitespaceByte(t *testing.T) {
+	p := newPKI(t, demopki.Options{NoServers: true})
+	for _, c := range []*x509.Certificate{p.Root.Cert, p.Leader.Cert} {
+		for _, last := range []byte{' ', '\n'} {
+			raw := append(append([]byte(nil), c.Raw...), c.Raw...)
+			// The trailing byte lies inside the second signature; a file
+			// that ends in it must not be trimmed.
+			raw[len(raw)-1] = last
+			path := filepath.Join(t.TempDir(), "cert.der")
+			if err := os.WriteFile(path, raw, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := trust.LoadPEM(path)
+			// The changed byte makes the second signature wrong but not
+			// the structure: parsing must still find two certificates.
+			if err != nil {
+				t.Errorf("last byte %q: %v", last, err)
+			}
+		}
 	}
 }
