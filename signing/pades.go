@@ -69,7 +69,12 @@ func SignPDFFile(ctx context.Context, inPath, outPath string, opts PDFOptions) (
 // SignPDF signs the PDF in r (size bytes) and writes the signed file to out,
 // which must be empty; on success out holds the complete signed file, which
 // SignPDF has re-read and verified.
-func SignPDF(ctx context.Context, r io.ReaderAt, size int64, out *os.File, opts PDFOptions) (*SignResult, error) {
+func SignPDF(ctx context.Context, r io.ReaderAt, size int64, out *os.File, opts PDFOptions) (res *SignResult, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("internal error while signing; nothing was written (%v)", p)
+		}
+	}()
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}

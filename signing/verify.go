@@ -96,7 +96,14 @@ type foundSig struct {
 
 // VerifyPDF verifies every signature of the PDF in r. It returns an error
 // (wrapping ErrUnreadable) only when the file cannot be read as a PDF.
-func VerifyPDF(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOptions) (*Report, error) {
+func VerifyPDF(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOptions) (rep *Report, err error) {
+	// Hostile files must never bring the caller down: a panic anywhere
+	// below is a bug, reported as an unreadable document.
+	defer func() {
+		if p := recover(); p != nil {
+			rep, err = nil, fmt.Errorf("%w: internal error while reading the document (%v)", ErrUnreadable, p)
+		}
+	}()
 	f, err := pdf.Open(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
@@ -117,7 +124,7 @@ func VerifyPDF(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOption
 			return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
 		}
 	}
-	rep := &Report{Revisions: len(scan.Revisions)}
+	rep = &Report{Revisions: len(scan.Revisions)}
 	v := &verifier{
 		r: pdf.SizedReader(r, size), size: size, f: f, scan: scan, opts: opts,
 		diff:   newDiffer(pdf.SizedReader(r, size), scan.Revisions),
