@@ -1,8 +1,20 @@
-// Package pdftext extracts the text of PDF files without cgo (PDFium
-// compiled to WebAssembly, run by wazero), for full-text search.
+// Package pdftext extracts the text of PDF attachments for the inbox's
+// full-text search, without cgo: PDFium compiled to WebAssembly (go-pdfium's
+// webassembly build) runs inside wazero.
+//
+// An [Extractor] owns a few PDFium instances ([Options.Workers]), each in its
+// own wazero runtime. Every document is read by a fresh PDFium instance, so
+// nothing one document does to PDFium's memory can affect the next one, and
+// the WebAssembly memory of the instance is given back after each document.
+// The machine code that wazero compiles from the PDFium module (about 3 s of
+// CPU) is shared by all instances and, with [Options.CacheDir], kept on disk
+// so that the next start of the program loads it in well under a second.
+//
+// PDFs come from other agencies and may be hostile. The WebAssembly sandbox
+// keeps PDFium away from the process's memory and files (no directory is
+// mounted into it); per document, [Options.Timeout] bounds the time,
+// [Options.MaxMemory] the memory, and [Options.MaxPages] and
+// [Options.MaxBytes] the work and the size of the result. Signature widgets
+// and other annotations are read as they are displayed (their appearance
+// streams), so the stamp lines a signature adds to a page are found.
 package pdftext
-
-import (
-	_ "github.com/klippa-app/go-pdfium/webassembly" // PDFium as WebAssembly
-	_ "github.com/tetratelabs/wazero"               // its runtime
-)

@@ -1,0 +1,145 @@
+package pdftext
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/klippa-app/go-pdfium"
+	pdfiumerrors "github.com/klippa-app/go-pdfium/errors"
+	"github.com/klippa-app/go-pdfium/references"
+	"github.com/klippa-app/go-pdfium/requests"
+	"github.com/klippa-app/go-pdfium/responses"
+)
+
+// charsPerCall bounds the text fetched from PDFium in one call, so that a
+// page with millions of characters is read in pieces and only as far as
+// MaxBytes.
+const charsPerCall = 1 << 16
+
+// document is the reading of one PDF: its limits and what was read so far.
+type document struct {
+	maxPages, maxBytes int
+
+	pages   int      // in the document
+	done    int      // pages read
+	texts   []string // of the pages read
+	size    int      // bytes of texts with their separators
+	cut     bool     // MaxBytes was reached
+}
+
+// sniff checks that r looks like a PDF: PDFium accepts the header within
+// the first 1024 bytes.
+func sniff(r io.ReaderAt, size int64) error {
+	head := make([]byte, min(size, 1024))
+	n, err := r.ReadAt(head, 0)
+	if n < len(head) && err != nil {
+		return fmt.Errorf("could not read the file: %w", err)
+	}
+	if !bytes.Contains(head[:n], []byte("%PDF-")) {
+		return ErrNotPDF
+	}
+	return nil
+}
+
+// read reads the document in r with inst into d. It stops at the first
+// error, at ctx's end or when a limit is reached.
+func (d *document) read(ctx context.Context, inst pdfium.Pdfium, r io.ReaderAt, size int64) error {
+	doc, err := inst.OpenDocument(&requests.OpenDocument{
+		FileReader:     io.NewSectionReader(r, 0, size),
+		FileReaderSize: size,
+	})
+	if err != nil {
+		return openError(err)
+	}
+	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
+
+	count, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: doc.Document})
+	if err != nil {
+		return fmt.Errorf("could not count the pages: %w", err)
+	}
+	d.pages = max(count.PageCount, 0)
+	for i := range min(d.pages, d.maxPages) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		text, partial, err := d.page(ctx, inst, doc.Document, i)
+		if err != nil {
+			return err
+		}
+		d.add(text, partial)
+		d.done++
+		if d.cut {
+			break
+		}
+	}
+	return nil
+}
+
+// openError maps PDFium's reasons for not opening a document.
+func openError(err error) error {
+	switch {
+	case errors.Is(err, pdfiumerrors.ErrPassword):
+		return ErrEncrypted
+	case errors.Is(err, pdfiumerrors.ErrSecurity):
+		return fmt.Errorf("%w with an unsupported encryption", ErrEncrypted)
+	case errors.Is(err, pdfiumerrors.ErrFormat), errors.Is(err, pdfiumerrors.ErrFile),
+		errors.Is(err, pdfiumerrors.ErrPage), errors.Is(err, pdfiumerrors.ErrUnknown):
+		return ErrNotPDF
+	}
+	return fmt.Errorf("could not open the PDF: %w", err)
+}
+
+// page returns the text of page i; a page PDFium cannot load has none.
+// partial reports that the text was not read to its end because it exceeds
+// what MaxBytes leaves.
+// Annotations (signature appearances, stamps, form fields) are first
+// flattened into the page content, as they are displayed, so that their
+// text is found too.
+func (d *document) page(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, i int) (text string, partial bool, err error) {
+	page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: i}}
+	annots, err := inst.FPDFPage_GetAnnotCount(&requests.FPDFPage_GetAnnotCount{Page: page})
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", false, ctx.Err()
+		}
+		// go-pdfium loads the page for this first call.
+		return "", false, nil
+	}
+	if annots.Count > 0 {
+		// A failed flattening leaves the page as it was.
+		_, _ = inst.FPDFPage_Flatten(&requests.FPDFPage_Flatten{
+			Page:  page,
+			Usage: requests.FPDFPage_FlattenUsageNormalDisplay,
+		})
+	}
+	tp, err := inst.FPDFText_LoadPage(&requests.FPDFText_LoadPage{Page: page})
+	if err != nil {
+		return "", false, fmt.Errorf("could not read the text of page %d: %w", i+1, err)
+	}
+	defer inst.FPDFText_ClosePage(&requests.FPDFText_ClosePage{TextPage: tp.TextPage})
+	n, err := inst.FPDFText_CountChars(&requests.FPDFText_CountChars{TextPage: tp.TextPage})
+	if err != nil {
+		return "", false, fmt.Errorf("could not read the text of page %d: %w", i+1, err)
+	}
+	var b strings.Builder
+	for start := 0; start < n.Count; start += charsPerCall {
+		var t *responses.FPDFText_GetText
+		t, err = inst.FPDFText_GetText(&requests.FPDFText_GetText{
+			TextPage:   tp.TextPage,
+			StartIndex: start,
+			Count:      min(charsPerCall, n.Count-start),
+		})
+		if err != nil {
+			return "", false, fmt.Errorf("could not read the text of page %d: %w", i+1, err)
+		}
+		b.WriteString(t.Text)
+		if b.Len() > 4*(d.maxBytes-d.size)+charsPerCall {
+			return b.String(), start+charsPerCall < n.Count, nil
+		}
+	}
+	return b.String(), false, nil
+}
