@@ -24,11 +24,11 @@ const charsPerCall = 1 << 16
 type document struct {
 	maxPages, maxBytes int
 
-	pages   int      // in the document
-	done    int      // pages read
-	texts   []string // of the pages read
-	size    int      // bytes of texts with their separators
-	cut     bool     // MaxBytes was reached
+	pages int      // in the document
+	done  int      // pages read
+	texts []string // of the pages read
+	size  int      // bytes of texts with their separators
+	cut   bool     // MaxBytes was reached
 }
 
 // sniff checks that r looks like a PDF: PDFium accepts the header within
