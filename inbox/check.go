@@ -1,0 +1,135 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// CheckOptions tune Check.
+type CheckOptions struct {
+	SkipHash bool // only check that blobs exist with the right size, do not read them
+}
+
+// CheckReport is what Check found. Each list is empty when all is well.
+type CheckReport struct {
+	Integrity    []string // PRAGMA integrity_check, when not "ok"
+	ForeignKeys  []string // PRAGMA foreign_key_check violations
+	MissingBlobs []string // referenced blobs that are not on disk
+	CorruptBlobs []string // referenced blobs whose content does not match their hash (or size)
+	Audit        AuditResult
+	Blobs        int // referenced blobs checked
+}
+
+// OK reports whether nothing is wrong.
+func (r CheckReport) OK() bool {
+	return len(r.Integrity) == 0 && len(r.ForeignKeys) == 0 && len(r.MissingBlobs) == 0 &&
+		len(r.CorruptBlobs) == 0 && r.Audit.OK
+}
+
+// Check verifies the database (integrity and foreign keys), every blob a
+// row references (present, and unless SkipHash, with the right hash) and
+// the audit chain.
+func (s *Store) Check(ctx context.Context, opts CheckOptions) (CheckReport, error) {
+	var rep CheckReport
+	var err error
+	if rep.Integrity, err = integrityProblems(ctx, s); err != nil {
+		return rep, err
+	}
+	if rep.ForeignKeys, err = foreignKeyProblems(ctx, s); err != nil {
+		return rep, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT sha256, max(size) FROM attachments GROUP BY sha256
+		UNION SELECT payload_sha256, -1 FROM outbox WHERE payload_sha256 IS NOT NULL`)
+	if err != nil {
+		return rep, fmt.Errorf("check blobs: %w", err)
+	}
+	type ref struct {
+		sha  string
+		size int64
+	}
+	var refs []ref
+	for rows.Next() {
+		var r ref
+		if err := rows.Scan(&r.sha, &r.size); err != nil {
+			rows.Close()
+			return rep, fmt.Errorf("check blobs: %w", err)
+		}
+		refs = append(refs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return rep, fmt.Errorf("check blobs: %w", err)
+	}
+	for _, r := range refs {
+		rep.Blobs++
+		if r.size >= 0 {
+			err = s.checkBlobPresent(Blob{SHA256: r.sha, Size: r.size})
+		} else {
+			err = s.checkBlobPresent(Blob{SHA256: r.sha, Size: -1})
+			if errors.Is(err, ErrInvalid) {
+				err = nil // size unknown for outbox payloads
+			}
+		}
+		switch {
+		case errors.Is(err, ErrNotFound):
+			rep.MissingBlobs = append(rep.MissingBlobs, r.sha)
+			continue
+		case errors.Is(err, ErrInvalid):
+			rep.CorruptBlobs = append(rep.CorruptBlobs, r.sha)
+			continue
+		case err != nil:
+			return rep, err
+		}
+		if opts.SkipHash {
+			continue
+		}
+		switch err := s.hashBlob(ctx, r.sha); {
+		case errors.Is(err, ErrCorruptBlob):
+			rep.CorruptBlobs = append(rep.CorruptBlobs, r.sha)
+		case err != nil:
+			return rep, fmt.Errorf("check blob %s: %w", r.sha, err)
+		}
+	}
+	if rep.Audit, err = s.VerifyAudit(ctx); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+func integrityProblems(ctx context.Context, s *Store) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return nil, fmt.Errorf("integrity check: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return nil, fmt.Errorf("integrity check: %w", err)
+		}
+		if line != "ok" {
+			out = append(out, line)
+		}
+	}
+	return out, rows.Err()
+}
+
+func foreignKeyProblems(ctx context.Context, s *Store) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return nil, fmt.Errorf("foreign key check: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var table, parent string
+		var rowid, fkid any
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			return nil, fmt.Errorf("foreign key check: %w", err)
+		}
+		out = append(out, fmt.Sprintf("%s row %v refers to a missing %s row", table, rowid, parent))
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,110 @@
+package inbox
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Folding makes search insensitive to Vietnamese diacritics and case: each
+// rune is decomposed (NFD), combining marks are dropped, đ and Đ become d,
+// and the rest is lower-cased. Documents and queries are folded the same
+// way before they reach FTS5, whose tokenizer then only splits words.
+
+// foldRune appends the folding of r to dst.
+func foldRune(dst []byte, r rune) []byte {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return append(dst, byte(r))
+	}
+	switch r {
+	case 'đ', 'Đ':
+		return append(dst, 'd')
+	}
+	var buf [utf8.UTFMax]byte
+	n := utf8.EncodeRune(buf[:], r)
+	var dec [4 * utf8.UTFMax]byte
+	d := norm.NFD.Append(dec[:0], buf[:n]...)
+	for len(d) > 0 {
+		c, size := utf8.DecodeRune(d)
+		d = d[size:]
+		if unicode.Is(unicode.Mn, c) {
+			continue
+		}
+		dst = utf8.AppendRune(dst, unicode.ToLower(c))
+	}
+	return dst
+}
+
+// fold returns s folded for search.
+func fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
+	out := make([]byte, 0, len(s))
+	for _, r := range s {
+		out = foldRune(out, r)
+	}
+	return string(out)
+}
+
+// foldMap folds s and returns, for each byte of the result, the offset in s
+// of the rune it came from (with one extra entry, len(s), at the end).
+func foldMap(s string) (string, []int) {
+	out := make([]byte, 0, len(s))
+	offs := make([]int, 0, len(s)+1)
+	for i, r := range s {
+		before := len(out)
+		out = foldRune(out, r)
+		for range len(out) - before {
+			offs = append(offs, i)
+		}
+	}
+	offs = append(offs, len(s))
+	return string(out), offs
+}
+
+// isTokenRune says which runes make up words, as FTS5's unicode61
+// tokenizer sees them (letters, numbers, private use).
+func isTokenRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r)
+}
+
+// tokens splits folded text into words.
+func tokens(folded string) []string {
+	return strings.FieldsFunc(folded, func(r rune) bool { return !isTokenRune(r) })
+}
+
+// ftsQuery turns a user's query into an FTS5 MATCH expression: every word
+// must occur, the last one as a prefix (the user may still be typing). It
+// returns "" when the query has no words.
+func ftsQuery(query string) (string, []string) {
+	terms := tokens(fold(query))
+	if len(terms) == 0 {
+		return "", nil
+	}
+	var b strings.Builder
+	for i, t := range terms {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteByte('"')
+		b.WriteString(t) // words hold no quotes
+		b.WriteByte('"')
+		if i == len(terms)-1 {
+			b.WriteByte('*')
+		}
+	}
+	return b.String(), terms
+}

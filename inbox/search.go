@@ -1,0 +1,443 @@
+package inbox
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Filter narrows a list or a search. The zero Filter is every document that
+// is not hidden.
+type Filter struct {
+	Folder        Folder
+	Direction     Direction
+	States        []State
+	MinPriority   Priority // 0: any
+	Sender        string   // sender organisation code
+	Since, Until  time.Time
+	Overdue       bool // deadline passed and work not finished
+	Unread        bool
+	IncludeHidden bool // recalled documents too (always in FolderHidden)
+}
+
+// Page asks for one page of a list.
+type Page struct {
+	Limit  int    // default 50
+	Cursor Cursor // "" for the first page
+}
+
+// Cursor marks where the next page of a list starts. It is opaque.
+type Cursor string
+
+// Span is a byte range in a snippet that matched the query.
+type Span struct{ Start, End int }
+
+// Hit is one search result.
+type Hit struct {
+	Summary
+	Rank       float64 // relevance, higher is better (negated bm25)
+	Field      string  // where the snippet comes from: subject, content, code, organisation, signer, or an attachment's name
+	Snippet    string  // the matching passage, in the original spelling
+	Highlights []Span  // the matched words within Snippet
+}
+
+// FolderCount is the number of documents in a folder.
+type FolderCount struct {
+	Total  int
+	Unread int
+}
+
+// Counts are the numbers the side bar shows.
+type Counts struct {
+	Folders       map[Folder]FolderCount
+	Overdue       int
+	OutboxPending int // packets waiting to be sent
+	OutboxFailed  int // packets given up on
+}
+
+const summaryColumns = `d.id, d.direction, d.state, d.folder, d.document_id, d.sender_code, d.sender_name,
+	d.code_number, d.code_notation, d.type_name, d.subject, d.priority, coalesce(d.reg_number, 0),
+	d.sort_at, d.deadline, d.read, d.hidden`
+
+func scanSummary(dest []any, sm *Summary, today string) func() {
+	var dir, st, folder, deadline string
+	var prio int
+	var sortAt int64
+	base := []any{&sm.ID, &dir, &st, &folder, &sm.DocumentID, &sm.Sender.Code, &sm.Sender.Name,
+		&sm.CodeNumber, &sm.CodeNotation, &sm.TypeName, &sm.Subject, &prio, &sm.Number,
+		&sortAt, &deadline, &sm.Read, &sm.Hidden}
+	copy(dest, base)
+	return func() {
+		sm.Direction, sm.State, sm.Folder, sm.Priority = Direction(dir), State(st), Folder(folder), Priority(prio)
+		sm.Date, sm.Deadline = time.UnixMilli(sortAt), parseDate(deadline)
+		sm.Overdue = deadline != "" && deadline < today && sm.State.open()
+	}
+}
+
+const summaryColumnCount = 17
+
+func openStates() []State {
+	var out []State
+	for _, s := range States() {
+		if s.open() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// today is the current calendar date in Vietnam, as stored.
+func (s *Store) today() string {
+	return s.now().In(vietnam()).Format(time.DateOnly)
+}
+
+func (f Filter) where(today string) (string, []any) {
+	var conds []string
+	var args []any
+	add := func(c string, a ...any) {
+		conds = append(conds, c)
+		args = append(args, a...)
+	}
+	if f.Folder != "" {
+		add("d.folder = ?", string(f.Folder))
+	}
+	if f.Direction != "" {
+		add("d.direction = ?", string(f.Direction))
+	}
+	if len(f.States) > 0 {
+		ph := strings.TrimSuffix(strings.Repeat("?, ", len(f.States)), ", ")
+		a := make([]any, len(f.States))
+		for i, s := range f.States {
+			a[i] = string(s)
+		}
+		add("d.state IN ("+ph+")", a...)
+	}
+	if f.MinPriority > 0 {
+		add("d.priority >= ?", int(f.MinPriority))
+	}
+	if f.Sender != "" {
+		add("d.sender_code = ?", f.Sender)
+	}
+	if !f.Since.IsZero() {
+		add("d.sort_at >= ?", millis(f.Since))
+	}
+	if !f.Until.IsZero() {
+		add("d.sort_at < ?", millis(f.Until))
+	}
+	if f.Overdue {
+		open := openStates()
+		ph := strings.TrimSuffix(strings.Repeat("?, ", len(open)), ", ")
+		a := []any{today}
+		for _, s := range open {
+			a = append(a, string(s))
+		}
+		add("d.deadline <> '' AND d.deadline < ? AND d.state IN ("+ph+")", a...)
+	}
+	if f.Unread {
+		add("d.read = 0")
+	}
+	if !f.IncludeHidden && f.Folder != FolderHidden {
+		add("d.hidden = 0")
+	}
+	if len(conds) == 0 {
+		return "1", nil
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+func parseCursor(c Cursor) (int64, int64, error) {
+	a, b, ok := strings.Cut(string(c), ":")
+	at, err1 := strconv.ParseInt(a, 10, 64)
+	id, err2 := strconv.ParseInt(b, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return 0, 0, invalidf("the list position %q is not valid", c)
+	}
+	return at, id, nil
+}
+
+// List returns one page of documents, newest first (by date, then id), and
+// the cursor of the next page ("" after the last).
+func (s *Store) List(ctx context.Context, f Filter, p Page) ([]Summary, Cursor, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	today := s.today()
+	where, args := f.where(today)
+	if p.Cursor != "" {
+		at, id, err := parseCursor(p.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where += " AND (d.sort_at, d.id) < (?, ?)"
+		args = append(args, at, id)
+	}
+	args = append(args, limit+1)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+summaryColumns+` FROM documents d WHERE `+where+`
+		ORDER BY d.sort_at DESC, d.id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list documents: %w", err)
+	}
+	defer rows.Close()
+	var out []Summary
+	for rows.Next() {
+		var sm Summary
+		dest := make([]any, summaryColumnCount)
+		done := scanSummary(dest, &sm, today)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, "", fmt.Errorf("list documents: %w", err)
+		}
+		done()
+		out = append(out, sm)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("list documents: %w", err)
+	}
+	var next Cursor
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = Cursor(fmt.Sprintf("%d:%d", last.Date.UnixMilli(), last.ID))
+	}
+	return out, next, nil
+}
+
+// Search finds documents by words in their subject, content, number and
+// notation, organisation names, signer and attachments' text, ignoring
+// Vietnamese diacritics and case. Every word must occur; the last one may
+// be the start of a word. Results are ranked by relevance (bm25), then
+// date. A query without words lists the newest documents.
+func (s *Store) Search(ctx context.Context, query string, f Filter, limit int) ([]Hit, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	match, terms := ftsQuery(query)
+	if match == "" {
+		list, _, err := s.List(ctx, f, Page{Limit: limit})
+		if err != nil {
+			return nil, err
+		}
+		hits := make([]Hit, len(list))
+		for i, sm := range list {
+			hits[i] = Hit{Summary: sm}
+		}
+		return hits, nil
+	}
+	today := s.today()
+	where, args := f.where(today)
+	args = append([]any{match}, args...)
+	args = append(args, limit)
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	rows, err := tx.QueryContext(ctx, `SELECT `+summaryColumns+`, d.content, d.signer_competence, d.signer_position,
+		d.signer_name, bm25(doc_fts, 8.0, 3.0, 6.0, 2.0, 2.0, 1.0) AS rank
+		FROM doc_fts JOIN documents d ON d.id = doc_fts.rowid
+		WHERE doc_fts MATCH ? AND `+where+`
+		ORDER BY rank, d.sort_at DESC, d.id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	type extra struct{ content, signer string }
+	var hits []Hit
+	var extras []extra
+	for rows.Next() {
+		var h Hit
+		var e extra
+		var comp, pos, name string
+		dest := make([]any, summaryColumnCount, summaryColumnCount+5)
+		done := scanSummary(dest, &h.Summary, today)
+		dest = append(dest, &e.content, &comp, &pos, &name, &h.Rank)
+		if err := rows.Scan(dest...); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		done()
+		h.Rank = -h.Rank
+		e.signer = strings.Join(strings.Fields(comp+" "+pos+" "+name), " ")
+		hits = append(hits, h)
+		extras = append(extras, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	for i := range hits {
+		h := &hits[i]
+		code := strings.TrimPrefix(h.CodeNumber+"/"+h.CodeNotation, "/")
+		fields := []struct{ name, text string }{
+			{"subject", h.Subject}, {"content", extras[i].content}, {"code", code},
+			{"organisation", h.Sender.Name}, {"signer", extras[i].signer},
+		}
+		found := false
+		for _, fl := range fields {
+			if h.Snippet, h.Highlights, found = snippet(fl.text, terms); found {
+				h.Field = fl.name
+				break
+			}
+		}
+		if !found {
+			if err := attachmentSnippet(ctx, tx, h, terms); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return hits, nil
+}
+
+// attachmentSnippet looks for the snippet in the hit's attachments.
+func attachmentSnippet(ctx context.Context, tx *sql.Tx, h *Hit, terms []string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT name, text FROM attachments WHERE document = ? AND superseded_at IS NULL
+		ORDER BY position, id`, h.ID)
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, text string
+		if err := rows.Scan(&name, &text); err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
+		for _, t := range []string{text, name} {
+			if sn, hl, ok := snippet(t, terms); ok {
+				h.Field, h.Snippet, h.Highlights = name, sn, hl
+				return nil
+			}
+		}
+	}
+	return rows.Err()
+}
+
+// snippet finds the first word of text that matches terms (the last as a
+// prefix) and returns the passage around it with the matching words marked.
+func snippet(text string, terms []string) (string, []Span, bool) {
+	const before, after = 8, 24
+	if text == "" || len(terms) == 0 {
+		return "", nil, false
+	}
+	folded, offs := foldMap(text)
+	type tok struct {
+		start, end int // in text
+		match      bool
+	}
+	var toks []tok
+	first := -1
+	for i := 0; i < len(folded); {
+		r, size := utf8.DecodeRuneInString(folded[i:])
+		if !isTokenRune(r) {
+			i += size
+			continue
+		}
+		j := i + size
+		for j < len(folded) {
+			r, size := utf8.DecodeRuneInString(folded[j:])
+			if !isTokenRune(r) {
+				break
+			}
+			j += size
+		}
+		w := folded[i:j]
+		m := strings.HasPrefix(w, terms[len(terms)-1])
+		for _, t := range terms[:len(terms)-1] {
+			m = m || w == t
+		}
+		if m && first < 0 {
+			first = len(toks)
+		}
+		toks = append(toks, tok{start: offs[i], end: offs[j], match: m})
+		i = j
+	}
+	if first < 0 {
+		return "", nil, false
+	}
+	a, b := max(0, first-before), min(len(toks), first+after)
+	var sb strings.Builder
+	prefix := 0
+	if a > 0 {
+		sb.WriteString("…")
+		prefix = sb.Len()
+	}
+	start := toks[a].start
+	if a == 0 {
+		start = 0
+	}
+	end := toks[b-1].end
+	if b == len(toks) {
+		end = len(text)
+	}
+	body := []byte(text[start:end])
+	for i, c := range body {
+		if c == '\n' || c == '\r' || c == '\t' {
+			body[i] = ' '
+		}
+	}
+	sb.Write(body)
+	if b < len(toks) {
+		sb.WriteString("…")
+	}
+	var spans []Span
+	for _, t := range toks[a:b] {
+		if t.match {
+			spans = append(spans, Span{Start: prefix + t.start - start, End: prefix + t.end - start})
+		}
+	}
+	return sb.String(), spans, true
+}
+
+// Counts returns the number of documents per folder (hidden ones in
+// FolderHidden), the overdue ones and the outbox backlog.
+func (s *Store) Counts(ctx context.Context) (Counts, error) {
+	c := Counts{Folders: map[Folder]FolderCount{}}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return c, fmt.Errorf("count documents: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, q := range []struct {
+		sql    string
+		unread bool
+	}{
+		{`SELECT folder, count(*) FROM documents GROUP BY folder`, false},
+		{`SELECT folder, count(*) FROM documents WHERE read = 0 GROUP BY folder`, true},
+	} {
+		rows, err := tx.QueryContext(ctx, q.sql)
+		if err != nil {
+			return c, fmt.Errorf("count documents: %w", err)
+		}
+		for rows.Next() {
+			var f string
+			var n int
+			if err := rows.Scan(&f, &n); err != nil {
+				rows.Close()
+				return c, fmt.Errorf("count documents: %w", err)
+			}
+			fc := c.Folders[Folder(f)]
+			if q.unread {
+				fc.Unread = n
+			} else {
+				fc.Total = n
+			}
+			c.Folders[Folder(f)] = fc
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return c, fmt.Errorf("count documents: %w", err)
+		}
+	}
+	where, args := Filter{Overdue: true}.where(s.today())
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM documents d WHERE `+where, args...).Scan(&c.Overdue); err != nil {
+		return c, fmt.Errorf("count overdue documents: %w", err)
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM outbox WHERE state = 'pending'),
+		(SELECT count(*) FROM outbox WHERE state = 'failed')`).Scan(&c.OutboxPending, &c.OutboxFailed); err != nil {
+		return c, fmt.Errorf("count outbox: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,254 @@
+package inbox
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// migrationFiles holds the schema, one file per version: NNNN_name.sql.
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Options configure a Store.
+type Options struct {
+	// ReadConns is the size of the read-only connection pool (default 4).
+	ReadConns int
+	// EncodeStatus builds the edXML status packet for an outbox row. It is
+	// called inside the transaction of the action that notifies; without it
+	// those actions fail with ErrNoEncoder.
+	EncodeStatus func(StatusPacket) ([]byte, error)
+	// Now is the clock (default time.Now). Blob ages for GC use the file
+	// system's clock instead.
+	Now func() time.Time
+	// Self is this desk's agency: the sender of status packets and the
+	// issuer of outgoing documents.
+	Self Organization
+}
+
+// Store is one desk's local inbox: dir/inbox.db and dir/blobs/.
+//
+// All writes go through one connection, one transaction at a time; reads
+// use a pool of read-only connections and see the last committed state
+// (WAL), so they never wait for a writer.
+//
+// Durability: the writer runs with synchronous=FULL. Every write carries an
+// audit entry, and many are promises made to someone else (a packet
+// acknowledged "done" to the axis, a status sent to a sender, a number
+// given out), so a commit must survive a power cut; in WAL mode FULL costs
+// one fsync of the WAL per commit. Readers do not sync.
+type Store struct {
+	dir   string
+	blobs string
+	w     *sql.DB // exactly one connection
+	r     *sql.DB // read-only pool
+	opts  Options
+
+	blobMu sync.Mutex // orders PutBlob's publish step against GC's delete step
+}
+
+// Open opens (creating if needed) the store in dir and brings its schema
+// up to date. It refuses a database written by a newer version.
+func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = 4
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open inbox: %w", err)
+	}
+	s := &Store{dir: abs, blobs: filepath.Join(abs, "blobs"), opts: opts}
+	if err := os.MkdirAll(s.blobs, 0o700); err != nil {
+		return nil, fmt.Errorf("open inbox: %w", err)
+	}
+	path := filepath.Join(abs, "inbox.db")
+
+	s.w, err = sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open inbox: %w", err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxLifetime(0)
+	s.w.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, s.w, -1, s.migrationHooks()); err != nil {
+		_ = s.w.Close()
+		return nil, err
+	}
+
+	s.r, err = sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		_ = s.w.Close()
+		return nil, fmt.Errorf("open inbox: %w", err)
+	}
+	s.r.SetMaxOpenConns(opts.ReadConns)
+	s.r.SetMaxIdleConns(opts.ReadConns)
+	if err := s.r.PingContext(ctx); err != nil {
+		_ = s.w.Close()
+		_ = s.r.Close()
+		return nil, fmt.Errorf("open inbox readers: %w", err)
+	}
+	return s, nil
+}
+
+// dsn is the driver's data source name for the writer or a reader.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	if readOnly {
+		q.Set("mode", "ro")
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(FULL)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Set("_txlock", "immediate")
+	}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Close closes the database connections.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+func (s *Store) now() time.Time { return s.opts.Now() }
+
+// write runs fn in one write transaction on the writer connection. Only one
+// runs at a time; fn must not call other writing methods of the Store.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx, s.now()); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// migration is one schema version.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrationHook runs after the SQL of its version, in the same transaction.
+type migrationHook func(ctx context.Context, tx *sql.Tx) error
+
+func (s *Store) migrationHooks() map[int]migrationHook {
+	return map[int]migrationHook{
+		2: func(ctx context.Context, tx *sql.Tx) error { return reindexAll(ctx, tx) },
+	}
+}
+
+func loadMigrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		name := e.Name()
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(name, ".sql") {
+			return nil, fmt.Errorf("migration file %s: name must be NNNN_name.sql", name)
+		}
+		b, err := migrationFiles.ReadFile("migrations/" + name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: name, sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: versions must run 1, 2, 3, … without gaps", m.name)
+		}
+	}
+	return ms, nil
+}
+
+// schemaVersion is the version the code writes.
+func schemaVersion() int {
+	ms, err := loadMigrations()
+	if err != nil {
+		return 0
+	}
+	return len(ms)
+}
+
+// migrate brings db up to version upTo (-1: the latest), one transaction
+// per version.
+func migrate(ctx context.Context, db *sql.DB, upTo int, hooks map[int]migrationHook) error {
+	ms, err := loadMigrations()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if upTo < 0 {
+		upTo = len(ms)
+	}
+	var have int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have > len(ms) {
+		return fmt.Errorf("%w: schema version %d, this version knows up to %d", ErrNewerDatabase, have, len(ms))
+	}
+	for _, m := range ms[have:upTo] {
+		if err := applyMigration(ctx, db, m, hooks[m.version]); err != nil {
+			return fmt.Errorf("migrate to version %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return nil
+}
+
+func applyMigration(ctx context.Context, db *sql.DB, m migration, hook migrationHook) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	// Another process may have migrated while we waited for the lock.
+	var have int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return err
+	}
+	if have >= m.version {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return err
+	}
+	if hook != nil {
+		if err := hook(ctx, tx); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
