@@ -74,14 +74,21 @@ func writeTemp(t testing.TB, name string, data []byte) string {
 // poppler returns the text pdftotext finds in the PDF.
 func poppler(t testing.TB, pdf []byte, args ...string) string {
 	t.Helper()
-	tool := need(t, "pdftotext", "poppler-utils")
-	path := writeTemp(t, "in.pdf", pdf)
-	args = append(append([]string{"-enc", "UTF-8"}, args...), path, "-")
-	out, err := exec.Command(tool, args...).Output()
+	out, err := popplerErr(t, pdf, args...)
 	if err != nil {
 		t.Fatalf("pdftotext: %v", err)
 	}
-	return string(out)
+	return out
+}
+
+// popplerErr is poppler for PDFs pdftotext may refuse.
+func popplerErr(t testing.TB, pdf []byte, args ...string) (string, error) {
+	t.Helper()
+	tool := need(t, "pdftotext", "poppler-utils")
+	path := writeTemp(t, "in.pdf", pdf)
+	args = append(append([]string{"-q", "-enc", "UTF-8"}, args...), path, "-")
+	out, err := exec.Command(tool, args...).Output()
+	return string(out), err
 }
 
 // textOf runs Text on a PDF in memory.

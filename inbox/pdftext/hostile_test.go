@@ -1,0 +1,266 @@
+package pdftext
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vanthu/vanthu/signing/demodoc"
+)
+
+func TestNotPDF(t *testing.T) {
+	e := newExtractor(t, Options{})
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{
+		{"empty", nil},
+		{"text", []byte("Kính gửi: Sở Tài chính")},
+		{"png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")},
+		{"zip", []byte("PK\x03\x04\x14\x00\x06\x00")},
+		{"header only", []byte("%PDF-1.7\n")},
+		{"garbage after header", append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte{0xff, 0x00, 0x7b}, 3000)...)},
+		{"no objects", []byte("%PDF-1.4\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := textOf(t, e, tc.data)
+			if !errors.Is(err, ErrNotPDF) {
+				t.Errorf("got %q, %v; want ErrNotPDF", got, err)
+			}
+		})
+	}
+}
+
+// TestDamaged reads cut and damaged files: where pdftotext recovers the
+// text, Text must find the same; where it cannot, Text fails with
+// ErrNotPDF.
+func TestDamaged(t *testing.T) {
+	e := newExtractor(t, Options{})
+	lines := []string{"Trang so 1", "Trang so 2", "Trang so 3"}
+	small := linesPDF(lines)
+	xref := bytes.Index(small, []byte("xref\n0 "))
+	doc := example(t, demodoc.ToTrinh, 11, 2)
+	cases := map[string][]byte{
+		"xref offsets wrong": regexp.MustCompile(`\d{10} 00000 n`).ReplaceAll(small, []byte("0000000001 00000 n")),
+		"startxref wrong":    regexp.MustCompile(`startxref\n\d+`).ReplaceAll(small, []byte("startxref\n99999")),
+		"no xref":            small[:xref],
+		"second half":        append([]byte("%PDF-1.4\n"), small[len(small)/2:]...),
+		"garbage appended":   append(bytes.Clone(small), bytes.Repeat([]byte("\x00endobj trailer <<"), 100)...),
+	}
+	for i := 1; i < 10; i++ {
+		cases[fmt.Sprintf("cut at %d%%", 10*i)] = doc.PDF[:len(doc.PDF)*i/10]
+	}
+	for name, pdf := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := textOf(t, e, pdf)
+			want, perr := popplerErr(t, pdf)
+			if perr != nil && !errors.Is(err, ErrNotPDF) {
+				t.Errorf("pdftotext fails (%v), Text: %q, %v; want ErrNotPDF", perr, got, err)
+			}
+			if perr == nil && (err != nil || flat(got) != flat(want)) {
+				t.Errorf("got %q, %v; pdftotext finds %q", got, err, want)
+			}
+		})
+	}
+}
+
+func TestEncrypted(t *testing.T) {
+	qpdf := need(t, "qpdf", "qpdf")
+	e := newExtractor(t, Options{})
+	doc := example(t, demodoc.ThongBao, 12, 0)
+	in := writeTemp(t, "plain.pdf", doc.PDF)
+	encrypt := func(user, owner string) []byte {
+		out := in + "." + owner + user + ".pdf"
+		cmd := exec.Command(qpdf, "--encrypt", user, owner, "256", "--", in, out)
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("qpdf --encrypt: %v\n%s", err, msg)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+
+	got, err := textOf(t, e, encrypt("mật-khẩu", "chủ"))
+	if !errors.Is(err, ErrEncrypted) || got != "" {
+		t.Errorf("with a user password: got %q, %v; want ErrEncrypted", got, err)
+	}
+
+	// With only an owner password anyone may open the file, and read it.
+	data := encrypt("", "chủ")
+	got, err = textOf(t, e, data)
+	if err != nil {
+		t.Fatalf("with only an owner password: %v", err)
+	}
+	checkLines(t, doc, data, got)
+}
+
+func TestZeroPages(t *testing.T) {
+	e := newExtractor(t, Options{})
+	got, err := textOf(t, e, zeroPagePDF())
+	if err != nil || got != "" {
+		t.Errorf("got %q, %v; want no text and no error", got, err)
+	}
+}
+
+func TestMaxPages(t *testing.T) {
+	lines := make([]string, 2000)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("Trang so %d", i+1)
+	}
+	pdf := linesPDF(lines)
+	for _, max := range []int{0, 37} {
+		t.Run(fmt.Sprint(max), func(t *testing.T) {
+			e := newExtractor(t, Options{MaxPages: max})
+			want := max
+			if want == 0 {
+				want = DefaultMaxPages
+			}
+			t0 := time.Now()
+			got, err := textOf(t, e, pdf)
+			t.Logf("%d of 2000 pages in %v", want, time.Since(t0))
+			if !errors.Is(err, ErrTooBig) {
+				t.Errorf("error %v, want ErrTooBig", err)
+			}
+			pages := strings.Split(got, pageBreak)
+			if len(pages) != want {
+				t.Fatalf("got %d pages, want %d", len(pages), want)
+			}
+			for i, p := range pages {
+				if p != lines[i] {
+					t.Errorf("page %d: got %q, want %q", i+1, p, lines[i])
+				}
+			}
+			oracle := strings.TrimRight(poppler(t, pdf, "-l", fmt.Sprint(want)), "\f\n")
+			if flat(oracle) != flat(got) {
+				t.Errorf("pdftotext -l %d differs", want)
+			}
+		})
+	}
+}
+
+func TestMaxBytes(t *testing.T) {
+	doc := example(t, demodoc.QuyetDinh, 13, 3)
+	full, err := textOf(t, newExtractor(t, Options{}), doc.PDF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, max := range []int{1, 1000, 1001, 1002, len(full) / 2, len(full) - 1} {
+		e := newExtractor(t, Options{MaxBytes: max})
+		got, err := textOf(t, e, doc.PDF)
+		if !errors.Is(err, ErrTooBig) {
+			t.Errorf("MaxBytes %d: error %v, want ErrTooBig", max, err)
+		}
+		if len(got) > max || len(got) < max-3 {
+			t.Errorf("MaxBytes %d: got %d bytes", max, len(got))
+		}
+		if !utf8.ValidString(got) || !strings.HasPrefix(full, got) {
+			t.Errorf("MaxBytes %d: %q is not a prefix of the text", max, got)
+		}
+	}
+	e := newExtractor(t, Options{MaxBytes: len(full)})
+	if got, err := textOf(t, e, doc.PDF); err != nil || got != full {
+		t.Errorf("MaxBytes = the size of the text: got %d bytes, %v", len(got), err)
+	}
+}
+
+// TestTimeout reads a document that would keep PDFium busy for hours: Text
+// returns by the deadline, and the worker is replaced.
+func TestTimeout(t *testing.T) {
+	e := newExtractor(t, Options{Timeout: 300 * time.Millisecond})
+	bomb := formBombPDF(12, 8)
+	doc := example(t, demodoc.CongVan, 14, 0)
+	goroutines := runtime.NumGoroutine()
+	for range 3 {
+		t0 := time.Now()
+		got, err := textOf(t, e, bomb)
+		elapsed := time.Since(t0)
+		if !errors.Is(err, ErrTimeout) {
+			t.Fatalf("got %q, %v; want ErrTimeout", got, err)
+		}
+		t.Logf("returned after %v: %v", elapsed, err)
+		if elapsed > 1500*time.Millisecond {
+			t.Errorf("returned after %v, the timeout is 300ms", elapsed)
+		}
+		// The one worker is usable again.
+		got, err = textOf(t, e, doc.PDF)
+		if err != nil || !strings.Contains(flat(got), flat(doc.Text[0][:40])) {
+			t.Fatalf("after a timeout: %v", err)
+		}
+	}
+	runtime.GC()
+	time.Sleep(100 * time.Millisecond)
+	if n := runtime.NumGoroutine(); n > goroutines+2 {
+		t.Errorf("%d goroutines after the timeouts, %d before", n, goroutines)
+	}
+}
+
+// TestMaxMemory reads a page whose content inflates to 300 MB.
+func TestMaxMemory(t *testing.T) {
+	e := newExtractor(t, Options{MaxMemory: 64 << 20})
+	bomb := inflateBombPDF(300 << 20)
+	t.Logf("inflate bomb: %d bytes", len(bomb))
+	got, err := textOf(t, e, bomb)
+	t.Logf("got %q, %v", got, err)
+	if !errors.Is(err, ErrTooBig) {
+		t.Errorf("got %v, want ErrTooBig", err)
+	}
+	doc := example(t, demodoc.CongVan, 15, 0)
+	if _, err := textOf(t, e, doc.PDF); err != nil {
+		t.Fatalf("after running out of memory: %v", err)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	e := newExtractor(t, Options{})
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	t0 := time.Now()
+	_, err := e.Text(ctx, bytes.NewReader(formBombPDF(12, 8)), int64(len(formBombPDF(12, 8))))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(t0); d > 1500*time.Millisecond {
+		t.Errorf("returned after %v", d)
+	}
+}
+
+func TestClose(t *testing.T) {
+	e, err := New(t.Context(), Options{CacheDir: testCache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bomb := formBombPDF(12, 8)
+	done := make(chan error, 1)
+	go func() {
+		_, err := textOf(t, e, bomb)
+		done <- err
+	}()
+	time.Sleep(200 * time.Millisecond)
+	t0 := time.Now()
+	if err := e.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if err := <-done; !errors.Is(err, ErrClosed) {
+		t.Errorf("Text during Close: %v, want ErrClosed", err)
+	}
+	if d := time.Since(t0); d > time.Second {
+		t.Errorf("Close took %v", d)
+	}
+	if _, err := textOf(t, e, bomb); !errors.Is(err, ErrClosed) {
+		t.Errorf("Text after Close: %v, want ErrClosed", err)
+	}
+	if err := e.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
