@@ -230,3 +230,5 @@ func (f *fixture) readBlob(t testing.TB, sha string) ([]byte, error) {
 	_, err = b.ReadFrom(rc)
 	return b.Bytes(), err
 }
+
+func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
