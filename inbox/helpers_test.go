@@ -232,3 +232,5 @@ func (f *fixture) readBlob(t testing.TB, sha string) ([]byte, error) {
 }
 
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+func t0ctx() context.Context { return context.Background() }

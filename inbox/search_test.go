@@ -1,0 +1,353 @@
+package inbox
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+func TestFold(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"Công văn khẩn", "cong van khan"},
+		{"ĐẢNG ỦY Đường", "dang uy duong"},
+		{"Hỏa tốc, Thượng khẩn", "hoa toc, thuong khan"},
+		{norm.NFD.String("Nghị định"), "nghi dinh"},
+		{"1234/UBND-VP", "1234/ubnd-vp"},
+		{"Ơ ư Ă â ê ô", "o u a a e o"},
+		{"", ""},
+	}
+	for _, c := range cases {
+		if got := fold(c.in); got != c.want {
+			t.Errorf("fold(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	for _, c := range cases {
+		got, offs := foldMap(c.in)
+		if got != fold(c.in) || len(offs) != len(got)+1 || offs[len(got)] != len(c.in) {
+			t.Errorf("foldMap(%q) = %q %v", c.in, got, offs)
+		}
+	}
+}
+
+func TestFTSQuery(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"cong van khan", `"cong" "van" "khan"*`},
+		{"  Công-văn  KHẨN ", `"cong" "van" "khan"*`},
+		{`"quoted" OR NEAR(x)`, `"quoted" "or" "near" "x"*`},
+		{"7816/VPCP-TTĐT", `"7816" "vpcp" "ttdt"*`},
+		{" - \" * ", ""},
+	}
+	for _, c := range cases {
+		if got, _ := ftsQuery(c.in); got != c.want {
+			t.Errorf("ftsQuery(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func FuzzFTSQuery(f *testing.F) {
+	for _, s := range []string{"cong van", `"a" OR b*`, "Đường", "(x) AND -y", "\x00"} {
+		f.Add(s)
+	}
+	dir := f.TempDir()
+	s, err := Open(t0ctx(), dir, Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = s.Close() })
+	f.Fuzz(func(t *testing.T, q string) {
+		if _, err := s.Search(t0ctx(), q, Filter{}, 5); err != nil {
+			t.Errorf("Search(%q): %v", q, err)
+		}
+	})
+}
+
+type searchFixture struct {
+	*fixture
+	khan, duong, ngansach, recalled, outgoingID int64
+}
+
+func newSearchFixture(t *testing.T) *searchFixture {
+	t.Helper()
+	f := &searchFixture{fixture: newFixture(t)}
+	f.register(t, RegisterIncoming, "Sổ đến")
+	d := f.incoming("Công văn khẩn về phòng chống bão lụt năm 2024")
+	d.Priority = PriorityFlash
+	d.DueDate = time.Date(2024, 3, 10, 0, 0, 0, 0, vietnam()) // already passed
+	f.khan = f.insert(t, d)
+	f.clock.Advance(time.Hour)
+	d = f.incoming("Đề nghị đầu tư dự án Đường ven biển")
+	d.Priority = PriorityNormal
+	d.Sender = Organization{Code: "000.00.00.H40", Name: "UBND tỉnh Hà Tĩnh"}
+	d.DueDate = time.Date(2024, 4, 10, 0, 0, 0, 0, vietnam())
+	f.duong = f.insert(t, d)
+	f.clock.Advance(time.Hour)
+	d = f.incoming("Báo cáo tình hình tháng 3")
+	d.Content = ""
+	f.ngansach = f.insert(t, d, f.attachment(t, "baocao.pdf", "pdf", "Phụ lục: quyết toán ngân sách nhà nước năm 2023"))
+	f.clock.Advance(time.Hour)
+	f.recalled = f.insert(t, f.incoming("Công văn khẩn đã bị thu hồi"))
+	if err := f.s.RecallRequested(f.ctx, f.recalled, Actor{ID: "axis"}, "nhầm"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.AcceptRecall(f.ctx, f.recalled, clerk); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Hour)
+	var err error
+	f.outgoingID, err = f.s.CreateDraft(f.ctx, officer, outgoing("Dự thảo công văn về phòng chống bão", sender), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func ids(hits []Hit) []int64 {
+	var out []int64
+	for _, h := range hits {
+		out = append(out, h.ID)
+	}
+	return out
+}
+
+func TestSearchDiacriticsAndPrefix(t *testing.T) {
+	f := newSearchFixture(t)
+	cases := []struct {
+		query string
+		want  []int64
+	}{
+		{"cong van khan", []int64{f.khan}},
+		{"Công văn khẩn", []int64{f.khan}},
+		{"CONG VAN KHAN", []int64{f.khan}},
+		{"duong", []int64{f.duong}},        // d matches đ
+		{"đường ven", []int64{f.duong}},    // đ in the query too
+		{"de nghi dau tu", []int64{f.duong}},
+		{"phong cho", []int64{f.outgoingID, f.khan}}, // the last word is a prefix
+		{"chong bao lut", []int64{f.khan}},
+		{"khan duong", nil},                // every word must occur
+		{"ngan sach", []int64{f.ngansach}}, // attachment text
+		{"quyet toan ngan", []int64{f.ngansach}},
+		{"ha tinh", []int64{f.duong}},         // organisation name
+		{"nguyen sy hiep", []int64{f.khan, f.duong, f.ngansach}[0:0]}, // filled below
+		{"VPCP-TTĐT", nil},                    // filled below
+	}
+	cases[len(cases)-2].want = []int64{f.ngansach, f.duong, f.khan} // signer of all three, newest first
+	cases[len(cases)-1].want = []int64{f.ngansach, f.duong, f.khan}
+	for _, c := range cases {
+		hits, err := f.s.Search(f.ctx, c.query, Filter{}, 10)
+		if err != nil {
+			t.Fatalf("Search(%q): %v", c.query, err)
+		}
+		got := ids(hits)
+		if c.query == "phong cho" { // ranked by bm25: either order is right
+			slices.Sort(got)
+			slices.Sort(c.want)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("Search(%q) = %v, want %v", c.query, got, c.want)
+		}
+	}
+	d := f.get(t, f.khan)
+	hits, err := f.s.Search(f.ctx, d.CodeNumber+"/VPCP", Filter{}, 10)
+	if err != nil || !slices.Equal(ids(hits), []int64{f.khan}) {
+		t.Errorf("search by number/notation: %v %v", ids(hits), err)
+	}
+}
+
+func TestSearchSnippets(t *testing.T) {
+	f := newSearchFixture(t)
+	hits, err := f.s.Search(f.ctx, "ngan sach", Filter{}, 10)
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("%v %v", hits, err)
+	}
+	h := hits[0]
+	if h.Field != "baocao.pdf" || h.Snippet != "Phụ lục: quyết toán ngân sách nhà nước năm 2023" {
+		t.Errorf("snippet from %q: %q", h.Field, h.Snippet)
+	}
+	var marked []string
+	for _, sp := range h.Highlights {
+		marked = append(marked, h.Snippet[sp.Start:sp.End])
+	}
+	if !slices.Equal(marked, []string{"ngân", "sách"}) {
+		t.Errorf("highlights: %q", marked)
+	}
+	hits, err = f.s.Search(f.ctx, "cong van kh", Filter{}, 10)
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("%v %v", hits, err)
+	}
+	h = hits[0]
+	marked = nil
+	for _, sp := range h.Highlights {
+		marked = append(marked, h.Snippet[sp.Start:sp.End])
+	}
+	if h.Field != "subject" || !slices.Equal(marked, []string{"Công", "văn", "khẩn"}) {
+		t.Errorf("subject snippet %q highlights %q", h.Snippet, marked)
+	}
+	if h.Rank <= 0 {
+		t.Errorf("rank %v, want positive", h.Rank)
+	}
+
+	long := ""
+	for i := range 100 {
+		long += fmt.Sprintf("từ%d ", i)
+	}
+	long += "mục tiêu cuối"
+	sn, hl, ok := snippet(long, []string{"muc", "tieu"})
+	if !ok || len(hl) != 2 || sn[:len("…")] != "…" || sn[hl[0].Start:hl[0].End] != "mục" {
+		t.Errorf("long snippet %q %v", sn, hl)
+	}
+}
+
+func TestSearchRanking(t *testing.T) {
+	f := newFixture(t)
+	inAttachment := f.insert(t, f.incoming("Báo cáo định kỳ"), f.attachment(t, "a.pdf", "a", "Kế hoạch phòng chống thiên tai các năm"))
+	f.clock.Advance(time.Minute)
+	older := f.insert(t, f.incoming("Kế hoạch phòng chống thiên tai"))
+	f.clock.Advance(time.Minute)
+	newer := f.insert(t, f.incoming("Kế hoạch phòng chống thiên tai"))
+	hits, err := f.s.Search(f.ctx, "thien tai", Filter{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int64{newer, older, inAttachment}; !slices.Equal(ids(hits), want) {
+		t.Errorf("ranking: got %v, want %v (subject before attachment, then newest)", ids(hits), want)
+	}
+	if hits[0].Rank != hits[1].Rank || hits[1].Rank <= hits[2].Rank {
+		t.Errorf("ranks: %v %v %v", hits[0].Rank, hits[1].Rank, hits[2].Rank)
+	}
+}
+
+func TestSearchFilters(t *testing.T) {
+	f := newSearchFixture(t)
+	f.clock.Set(time.Date(2024, 3, 20, 9, 0, 0, 0, vietnam()))
+	start := time.Date(2024, 3, 15, 9, 30, 0, 0, vietnam())
+	cases := []struct {
+		name  string
+		query string
+		f     Filter
+		want  []int64
+	}{
+		{"incoming only", "cong van kh", Filter{Direction: Incoming}, []int64{f.khan}},
+		{"outgoing only", "cong van", Filter{Direction: Outgoing}, []int64{f.outgoingID}},
+		{"hidden too", "cong van khan", Filter{IncludeHidden: true}, []int64{f.recalled, f.khan}}, // shorter subject first
+		{"hidden folder", "cong van", Filter{Folder: FolderHidden}, []int64{f.recalled}},
+		{"state", "", Filter{States: []State{StateDraft}}, []int64{f.outgoingID}},
+		{"priority", "", Filter{MinPriority: PriorityUrgent}, []int64{f.ngansach, f.khan}},
+		{"flash", "", Filter{MinPriority: PriorityFlash}, []int64{f.khan}},
+		{"sender", "", Filter{Sender: "000.00.00.H40"}, []int64{f.duong}},
+		{"since", "", Filter{Since: start}, []int64{f.outgoingID, f.ngansach, f.duong}},
+		{"range", "", Filter{Since: start, Until: start.Add(time.Hour)}, []int64{f.duong}},
+		{"overdue", "", Filter{Overdue: true}, []int64{f.khan}},
+		{"overdue with words", "cong van", Filter{Overdue: true}, []int64{f.khan}},
+		{"folder", "", Filter{Folder: FolderToRegister}, []int64{f.ngansach, f.duong, f.khan}},
+	}
+	for _, c := range cases {
+		hits, err := f.s.Search(f.ctx, c.query, c.f, 10)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := ids(hits); !slices.Equal(got, c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+		}
+	}
+	// Done documents are not overdue.
+	if _, err := f.s.Register(f.ctx, f.khan, clerk, "Sổ đến"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.StartProcessing(f.ctx, f.khan, officer); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.Done(f.ctx, f.khan, officer); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := f.s.Search(f.ctx, "", Filter{Overdue: true}, 10)
+	if err != nil || len(hits) != 0 {
+		t.Errorf("overdue after done: %v %v", ids(hits), err)
+	}
+}
+
+func TestListPagination(t *testing.T) {
+	f := newFixture(t)
+	var want []int64
+	for i := range 7 {
+		if i%3 == 0 {
+			f.clock.Advance(time.Minute) // some share a time: id breaks the tie
+		}
+		want = append(want, f.insert(t, f.incoming(fmt.Sprint("Văn bản ", i))))
+	}
+	slices.Reverse(want)
+	var got []int64
+	var cur Cursor
+	pages := 0
+	for {
+		page, next, err := f.s.List(f.ctx, Filter{Folder: FolderToRegister}, Page{Limit: 3, Cursor: cur})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, s := range page {
+			got = append(got, s.ID)
+		}
+		if next == "" {
+			break
+		}
+		cur = next
+	}
+	if !slices.Equal(got, want) || pages != 3 {
+		t.Errorf("pages: got %v in %d pages, want %v", got, pages, want)
+	}
+	if _, _, err := f.s.List(f.ctx, Filter{}, Page{Cursor: "garbage"}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("bad cursor: got %v, want ErrInvalid", err)
+	}
+}
+
+func TestCounts(t *testing.T) {
+	f := newSearchFixture(t)
+	if err := f.s.MarkRead(f.ctx, f.duong, clerk, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.MarkRead(f.ctx, f.duong, clerk, true); err != nil { // no change, no audit entry
+		t.Fatal(err)
+	}
+	if err := f.s.MarkRead(f.ctx, 999, clerk, true); !errors.Is(err, ErrNotFound) {
+		t.Errorf("MarkRead unknown: got %v", err)
+	}
+	c, err := f.s.Counts(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[Folder]FolderCount{
+		FolderToRegister: {Total: 3, Unread: 2},
+		FolderHidden:     {Total: 1, Unread: 1},
+		FolderDrafts:     {Total: 1, Unread: 0},
+	}
+	if fmt.Sprint(c.Folders) != fmt.Sprint(want) || c.Overdue != 1 || c.OutboxPending != 5 {
+		t.Errorf("counts: got %+v, want %v, 1 overdue, 5 pending (4 × 01, 1 × 15)", c, want)
+	}
+	trail, _ := f.s.AuditTrail(f.ctx, f.duong)
+	if n := len(trail); n != 2 || trail[1].Action != ActionMarkRead {
+		t.Errorf("mark read audit: %d entries", n)
+	}
+}
+
+func TestLabels(t *testing.T) {
+	for _, s := range States() {
+		if s.Vietnamese() == string(s) || s.English() == string(s) {
+			t.Errorf("state %s has no label", s)
+		}
+		if folderOf(s) == "" {
+			t.Errorf("state %s has no folder", s)
+		}
+	}
+	for _, fl := range Folders() {
+		if fl.Vietnamese() == string(fl) || fl.English() == string(fl) {
+			t.Errorf("folder %s has no label", fl)
+		}
+	}
+	if PriorityFlash.Vietnamese() != "Hỏa tốc" || PriorityNormal.English() != "Normal" {
+		t.Error("priority labels")
+	}
+}
