@@ -1,6 +1,7 @@
 package axis
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -129,8 +130,10 @@ func headerSafe(s string) bool {
 	return true
 }
 
-// Do sends one attempt of call. A token the axis refuses (401) is renewed
-// and the attempt made once more, when the token came from the token URL.
+// Do sends one attempt of call. When the axis refuses the token (a 401
+// that is not an envelope, as a gateway answers, or one with AUTH_EXPIRED
+// or AUTH_MISSING) and the token came from the token URL, the token is
+// renewed and the attempt made once more.
 func (r *REST) Do(ctx context.Context, call Call) (*Response, error) {
 	tok, err := r.currentToken(ctx)
 	if err != nil {
@@ -140,8 +143,16 @@ func (r *REST) Do(ctx context.Context, call Call) (*Response, error) {
 	if err != nil || resp.StatusCode != http.StatusUnauthorized || r.tokenURL == "" {
 		return resp, err
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	if env, err := decodeEnvelope(b); err == nil && env.ErrorCode != CodeAuthExpired && env.ErrorCode != CodeAuthMissing {
+		// The axis refused something a new token would not change (the key).
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		return resp, nil
+	}
 	r.dropToken(tok)
 	if tok, err = r.currentToken(ctx); err != nil {
 		return nil, err

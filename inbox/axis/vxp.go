@@ -85,7 +85,15 @@ func (v *VXP) Do(ctx context.Context, call Call) (*Response, error) {
 
 // FollowClock makes later signatures use the axis's clock, given the time
 // an answer said it was there: the Client calls it when the axis refuses a
-// timestamp as stale (a desk whose clock is wrong can still work).
+// timestamp as stale (a desk whose clock is wrong can still work). The
+// Date header counts whole seconds, so a difference under clockSlack is
+// left alone.
 func (v *VXP) FollowClock(server time.Time) {
-	v.skew.Store(int64(server.Sub(v.now())))
+	now := v.now()
+	if d := server.Sub(now.Add(time.Duration(v.skew.Load()))); d > -clockSlack && d < clockSlack {
+		return
+	}
+	v.skew.Store(int64(server.Sub(now)))
 }
+
+const clockSlack = 30 * time.Second
