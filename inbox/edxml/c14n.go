@@ -1,0 +1,246 @@
+package edxml
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Canonical XML 1.0 (inclusive) and Exclusive XML Canonicalization 1.0,
+// both without comments, computed token by token so that a packet of any
+// size is hashed without building a tree. The scanner has already applied
+// what the XML parser must (line ends, attribute value normalisation,
+// references, CDATA); this writes the canonical form.
+
+const (
+	algC14N            = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+	algC14NComments    = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"
+	algExcC14N         = "http://www.w3.org/2001/10/xml-exc-c14n#"
+	algExcC14NComments = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"
+)
+
+type c14nMode struct {
+	exclusive bool
+	// prefixes is the exclusive InclusiveNamespaces PrefixList ("" for
+	// #default).
+	prefixes []string
+}
+
+// canon writes the canonical form of the events it is given.
+type canon struct {
+	w    *bufio.Writer
+	mode c14nMode
+
+	inScope  []nsDecl // every binding of the input ancestors
+	scopeAt  []int
+	rendered []nsDecl // bindings rendered by output ancestors
+	rendAt   []int
+	// apexXML holds xml:* attributes of the ancestors of a subset's apex,
+	// which inclusive C14N carries onto the apex.
+	apexXML []xattr
+	depth   int
+}
+
+func newCanon(w io.Writer, mode c14nMode) *canon {
+	return &canon{w: bufio.NewWriterSize(w, 32<<10), mode: mode}
+}
+
+func lookupNS(list []nsDecl, prefix string) (string, bool) {
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i].prefix == prefix {
+			return list[i].uri, true
+		}
+	}
+	return "", false
+}
+
+// inherit declares bindings of ancestors that are not output (the
+// context of a subset).
+func (c *canon) inherit(decls []nsDecl) { c.inScope = append(c.inScope, decls...) }
+
+func (c *canon) start(name qname, decls []nsDecl, attrs []xattr) {
+	c.scopeAt = append(c.scopeAt, len(c.inScope))
+	c.inScope = append(c.inScope, decls...)
+	c.rendAt = append(c.rendAt, len(c.rendered))
+
+	var out []nsDecl
+	consider := func(prefix string) {
+		if prefix == "xml" {
+			return // the xml namespace is never declared
+		}
+		uri, bound := lookupNS(c.inScope, prefix)
+		if !bound && prefix != "" {
+			return
+		}
+		prev, had := lookupNS(c.rendered, prefix)
+		if prefix == "" && !had {
+			prev, had = "", true // an absent default namespace is the empty one
+		}
+		if had && prev == uri {
+			return
+		}
+		for _, o := range out {
+			if o.prefix == prefix {
+				return
+			}
+		}
+		out = append(out, nsDecl{prefix, uri})
+	}
+	if c.mode.exclusive {
+		consider(name.prefix)
+		for _, a := range attrs {
+			if a.prefix != "" && a.prefix != "xml" {
+				consider(a.prefix)
+			}
+		}
+		for _, p := range c.mode.prefixes {
+			consider(p)
+		}
+	} else {
+		seen := map[string]bool{}
+		for i := len(c.inScope) - 1; i >= 0; i-- {
+			p := c.inScope[i].prefix
+			if !seen[p] {
+				seen[p] = true
+				consider(p)
+			}
+		}
+	}
+	c.rendered = append(c.rendered, out...)
+	slices.SortFunc(out, func(a, b nsDecl) int { return strings.Compare(a.prefix, b.prefix) })
+
+	if c.depth == 0 && !c.mode.exclusive && len(c.apexXML) > 0 {
+		for _, x := range c.apexXML {
+			if !slices.ContainsFunc(attrs, func(a xattr) bool { return a.space == nsXML && a.local == x.local }) {
+				attrs = append(slices.Clone(attrs), x)
+			}
+		}
+	}
+	sorted := slices.Clone(attrs)
+	slices.SortFunc(sorted, func(a, b xattr) int {
+		if r := strings.Compare(a.space, b.space); r != 0 {
+			return r
+		}
+		return strings.Compare(a.local, b.local)
+	})
+
+	w := c.w
+	w.WriteByte('<')
+	w.WriteString(name.String())
+	for _, d := range out {
+		if d.prefix == "" {
+			w.WriteString(` xmlns="`)
+		} else {
+			w.WriteString(" xmlns:" + d.prefix + `="`)
+		}
+		escapeAttr(w, d.uri)
+		w.WriteByte('"')
+	}
+	for _, a := range sorted {
+		w.WriteByte(' ')
+		w.WriteString(a.qname.String())
+		w.WriteString(`="`)
+		escapeAttr(w, a.value)
+		w.WriteByte('"')
+	}
+	w.WriteByte('>')
+	c.depth++
+}
+
+func (c *canon) text(b []byte) {
+	for len(b) > 0 {
+		i := bytes.IndexAny(b, "&<>\r")
+		if i < 0 {
+			c.w.Write(b)
+			return
+		}
+		c.w.Write(b[:i])
+		switch b[i] {
+		case '&':
+			c.w.WriteString("&amp;")
+		case '<':
+			c.w.WriteString("&lt;")
+		case '>':
+			c.w.WriteString("&gt;")
+		case '\r':
+			c.w.WriteString("&#xD;")
+		}
+		b = b[i+1:]
+	}
+}
+
+func (c *canon) end(name qname) {
+	c.w.WriteString("</")
+	c.w.WriteString(name.String())
+	c.w.WriteByte('>')
+	c.inScope = c.inScope[:c.scopeAt[len(c.scopeAt)-1]]
+	c.scopeAt = c.scopeAt[:len(c.scopeAt)-1]
+	c.rendered = c.rendered[:c.rendAt[len(c.rendAt)-1]]
+	c.rendAt = c.rendAt[:len(c.rendAt)-1]
+	c.depth--
+}
+
+func (c *canon) flush() error { return c.w.Flush() }
+
+// node writes a subtree of the header tree.
+func (c *canon) node(n *node) {
+	c.start(n.name, n.decls, n.attrs)
+	for _, k := range n.kids {
+		if k.elem != nil {
+			c.node(k.elem)
+		} else {
+			c.text([]byte(k.text))
+		}
+	}
+	c.end(n.name)
+}
+
+// canonicalizeDocument writes the canonical form of the document read
+// from r to w. With dropSignature, the Signature element of edXMLHeader is
+// left out (the enveloped-signature transform).
+func canonicalizeDocument(r io.Reader, w io.Writer, mode c14nMode, dropSignature bool) error {
+	lim := DefaultLimits()
+	lim.MaxPacketSize = math.MaxInt64
+	s := newScanner(r, lim)
+	c := newCanon(w, mode)
+	path := make([]bool, 0, 8) // whether each open element is on edXML/edXMLEnvelope/edXMLHeader
+	dropped := false
+	for {
+		t, err := s.next()
+		if err != nil {
+			return err
+		}
+		switch t.kind {
+		case tokEOF:
+			return c.flush()
+		case tokText:
+			if t.depth > 0 {
+				c.text(t.text)
+			}
+		case tokEnd:
+			path = path[:len(path)-1]
+			c.end(t.name)
+		case tokStart:
+			onPath := false
+			switch len(path) {
+			case 0:
+				onPath = t.name.local == "edXML" && t.name.space == Namespace
+			case 1, 2:
+				onPath = path[len(path)-1] && isEd(t.name, []string{"edXMLEnvelope", "edXMLHeader"}[len(path)-1])
+			case 3:
+				if dropSignature && !dropped && path[2] && t.name.local == "Signature" && t.name.space == nsDSig {
+					dropped = true
+					if err := s.skipElement(t.depth); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			path = append(path, onPath)
+			c.start(t.name, t.decls, t.attrs)
+		}
+	}
+}
