@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -340,3 +341,7 @@ func ctxT(t *testing.T) context.Context { return t.Context() }
 func describe(a answer) string {
 	return fmt.Sprintf("HTTP %d %s %q", a.status, a.env.ErrorCode, a.env.ErrorDesc)
 }
+
+func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
+func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

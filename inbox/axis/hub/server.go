@@ -453,6 +453,12 @@ func (s *Server) serveCall(ctx context.Context, w *recorder, r *http.Request, na
 	}
 	sys := s.systems[v.SystemID]
 	w.systemID = sys.ID
+	if !s.sdkCompat {
+		if h := unsignedParameter(r, v); h != "" {
+			s.fail(w, axis.NewError(axis.CodeAuthMismatch, "header "+truncate(h, 60)+" was sent but not signed"))
+			return
+		}
+	}
 	if ok, wait := s.limiter.allow(sys.ID, now); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		s.fail(w, axis.NewError(axis.CodeRateLimited, "too many requests from "+sys.ID+"; retry later"))
@@ -496,6 +502,26 @@ func (s *Server) serveCall(ctx context.Context, w *recorder, r *http.Request, na
 	if err := c.handler(s, ctx, w, r, q); err != nil {
 		s.fail(w, err)
 	}
+}
+
+// unsignedParameter returns an XroadVnpt- header that was sent but not
+// signed: the server reads only signed parameters, and a client sending
+// another believes it has an effect it has not.
+func unsignedParameter(r *http.Request, v *axis.Verified) string {
+	for name := range r.Header {
+		lower := strings.ToLower(name)
+		if !strings.HasPrefix(lower, strings.ToLower(axis.Prefix)) {
+			continue
+		}
+		switch http.CanonicalHeaderKey(name) {
+		case http.CanonicalHeaderKey(axis.HeaderSign), http.CanonicalHeaderKey(axis.HeaderSignKey), http.CanonicalHeaderKey(axis.HeaderHash):
+			continue
+		}
+		if _, ok := v.Headers[strings.TrimPrefix(lower, strings.ToLower(axis.Prefix))]; !ok {
+			return name
+		}
+	}
+	return ""
 }
 
 func (s *Server) secret(id string) ([]byte, bool) {
