@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -204,7 +205,7 @@ func walkObject(b []byte, fn func(key string, raw json.RawMessage) error) error 
 	if _, err := dec.Token(); err != nil {
 		return fmt.Errorf("not JSON: %w", err)
 	}
-	if _, err := dec.Token(); err == nil {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errors.New("data after the JSON object")
 	}
 	return nil
