@@ -67,9 +67,14 @@ func (c *content) cleanup() {
 	}
 }
 
+// where names an attachment in messages; a name that is not safe to show
+// as is (control characters, direction overrides) is quoted.
 func where(idx int, name string) string {
 	if name == "" {
 		return "attachment " + strconv.Itoa(idx)
+	}
+	if _, err := checkName(name); err != nil {
+		return fmt.Sprintf("attachment %d %q", idx, name)
 	}
 	return fmt.Sprintf("attachment %d '%s'", idx, name)
 }
@@ -80,7 +85,7 @@ func (d *decoder) attachment(s *scanner, start *token) (err error) {
 	}
 	idx := len(d.e.Attachments) + 1
 	if idx > d.lim.MaxAttachments {
-		return errorf(ErrLimit, "line %d: the packet has more than %d attachments", start.line, d.lim.MaxAttachments)
+		return errorf(ErrLimit, "line %d: the packet has more attachments than the %d allowed", start.line, d.lim.MaxAttachments)
 	}
 	a := Attachment{Extra: Extra{Attrs: attrsOf(start.attrs)}}
 	var got *content
@@ -91,6 +96,7 @@ func (d *decoder) attachment(s *scanner, start *token) (err error) {
 		}
 	}()
 	admitted := false
+	var info AttachmentInfo
 	seen := map[string]bool{}
 	last := ""
 	for {
@@ -119,7 +125,7 @@ func (d *decoder) attachment(s *scanner, start *token) (err error) {
 		if known && local == "ContentTransferEncoded" {
 			seen[local] = true
 			last = local
-			info := AttachmentInfo{Index: idx}
+			info = AttachmentInfo{Index: idx}
 			direct := seen["ContentId"] && seen["AttachmentName"] && seen["Description"] && seen["ContentType"]
 			if direct {
 				if info, err = d.admit(idx, &a); err != nil {
@@ -161,10 +167,11 @@ func (d *decoder) attachment(s *scanner, start *token) (err error) {
 		return errorf(ErrBadAttachment, "it has no ContentTransferEncoded (no content)")
 	}
 	if !admitted {
-		info, err := d.admit(idx, &a)
-		if err != nil {
+		if info, err = d.admit(idx, &a); err != nil {
 			return err
 		}
+	}
+	if !got.stored {
 		if err := d.storeSpooled(got, info); err != nil {
 			return err
 		}
@@ -196,9 +203,7 @@ func (d *decoder) admit(idx int, a *Attachment) (AttachmentInfo, error) {
 	}
 	n, err := checkName(name)
 	if err != nil {
-		if name != "" {
-			return AttachmentInfo{}, prefixError(fmt.Sprintf("name %q", name), err)
-		}
+		a.Name = name
 		return AttachmentInfo{}, err
 	}
 	a.Name = n
@@ -332,7 +337,7 @@ func (d *decoder) storeSpooled(c *content, info AttachmentInfo) error {
 // put hands r to the sink, enforcing the size limits, and keeps track of
 // what was stored.
 func (d *decoder) put(info AttachmentInfo, r io.Reader) (AttachmentRef, int64, error) {
-	m := &limitReader{r: r, max: d.lim.MaxAttachmentSize, total: d.lim.MaxTotalSize - d.total, checkTotal: true}
+	m := &limitReader{r: r, max: d.lim.MaxAttachmentSize, total: d.lim.MaxTotalSize - d.total, checkTotal: true, totalLimit: d.lim.MaxTotalSize}
 	if d.sink == nil {
 		n, err := io.Copy(io.Discard, m)
 		if err != nil {
@@ -378,6 +383,7 @@ type limitReader struct {
 	n          int64
 	max, total int64
 	checkTotal bool
+	totalLimit int64
 	err        error
 }
 
@@ -392,7 +398,7 @@ func (l *limitReader) Read(p []byte) (int, error) {
 		l.err = errorf(ErrLimit, "the file is larger than %s", sizeString(l.max))
 		return 0, l.err
 	case l.checkTotal && l.n > l.total:
-		l.err = errorf(ErrLimit, "the attachments together are larger than the limit")
+		l.err = errorf(ErrLimit, "the attachments together are larger than %s", sizeString(l.totalLimit))
 		return 0, l.err
 	}
 	if err != nil && !errors.Is(err, io.EOF) {

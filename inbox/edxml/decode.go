@@ -345,7 +345,7 @@ func (d *decoder) manifest(e *Edoc, body *node) error {
 		"Reference": func(c *node) error {
 			n++
 			if n > d.lim.MaxAttachments {
-				return errorf(ErrLimit, "line %d: the manifest lists more than %d attachments", c.line, d.lim.MaxAttachments)
+				return errorf(ErrLimit, "line %d: the manifest lists more attachments than the %d allowed", c.line, d.lim.MaxAttachments)
 			}
 			ref, err := decodeReference(c, "edXMLManifest/Reference")
 			if err != nil {
@@ -360,9 +360,11 @@ func (d *decoder) manifest(e *Edoc, body *node) error {
 				return errorf(ErrManifest, "line %d: %s repeats ContentId %q", c.line, where, ref.ContentID)
 			}
 			if ref.AttachmentName != "" {
-				if ref.AttachmentName, err = checkName(ref.AttachmentName); err != nil {
+				name, err := checkName(ref.AttachmentName)
+				if err != nil {
 					return prefixError(fmt.Sprintf("%s %q", where, ref.AttachmentName), err)
 				}
+				ref.AttachmentName = name
 			}
 			d.refs[id] = len(m.References)
 			m.References = append(m.References, ref)
