@@ -193,13 +193,14 @@ func roundTrip(hc *http.Client, req *http.Request, timeout time.Duration, stream
 	b := &attemptBody{rc: resp.Body, ctx: ctx, cancel: cancel, timer: timer, limit: timeout}
 	if stream {
 		b.idle = true
-		timer.Reset(timeout)
+		timer.Stop() // from now on it runs only while Read waits
 	}
 	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: b}, nil
 }
 
 // attemptBody is an answer's body under the attempt's timer: for a
-// stream, every read restarts it.
+// stream, the timer runs only while a Read waits for the axis, so a reader
+// that pauses (writing to a slow disk) is not taken for a stalled axis.
 type attemptBody struct {
 	rc     io.ReadCloser
 	ctx    context.Context //nolint:containedctx // the attempt's own context, ended by Close
@@ -214,6 +215,9 @@ func (b *attemptBody) Read(p []byte) (int, error) {
 		b.timer.Reset(b.limit)
 	}
 	n, err := b.rc.Read(p)
+	if b.idle {
+		b.timer.Stop()
+	}
 	if err != nil && !errors.Is(err, io.EOF) && errors.Is(context.Cause(b.ctx), errAttemptTimeout) {
 		err = fmt.Errorf("%w (%s)", ErrTimeout, b.limit)
 	}

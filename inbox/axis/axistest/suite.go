@@ -497,7 +497,8 @@ func (s suite) retriesTransient(t *testing.T) {
 		name   string
 		faults []Fault
 	}{
-		{"5xx", []Fault{{Status: 503, Code: axis.CodeUnavailable}, {Status: 500, Code: axis.CodeInternal}}},
+		{"503 twice", []Fault{{Status: 503, Code: axis.CodeUnavailable}, {Status: 503, Code: axis.CodeUnavailable}}},
+		{"500", []Fault{{Status: 500, Code: axis.CodeInternal}}},
 		{"AUTH_STALE", []Fault{{Status: 401, Code: axis.CodeAuthStale}}},
 		{"dropped connection", []Fault{{Drop: true}}},
 		{"FAIL UNAVAILABLE in a 200", []Fault{{Status: 200, Raw: `{"status":"FAIL","ErrorCode":"UNAVAILABLE","ErrorDesc":"busy"}`}}},
@@ -712,14 +713,15 @@ func (s suite) timeouts(t *testing.T) {
 		t.Errorf("the stall was noticed after %s", d)
 	}
 
-	// A slow download that keeps moving is not a stall.
-	slow := e.client(Hanoi, axis.ClientOptions{}, func(c *TransportConfig) { c.Timeout = 400 * time.Millisecond })
-	rc, err = slow.Download(ctx, id)
+	// A reader that pauses longer than the timeout (a slow disk) is not
+	// a stalled axis.
+	rc, err = retrying.Download(ctx, id)
 	if e.err(err) != nil {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	n, err := io.Copy(io.Discard, &trickle{r: rc, every: 64 << 10, pause: 50 * time.Millisecond})
+	time.Sleep(500 * time.Millisecond)
+	n, err := io.Copy(io.Discard, &trickle{r: rc, every: 512 << 10, pause: 500 * time.Millisecond})
 	if err != nil || n != int64(len(packet)) {
 		t.Errorf("a slow reader got %d bytes, %v", n, err)
 	}
