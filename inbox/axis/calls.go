@@ -55,7 +55,7 @@ func (c *Client) ReceivedList(ctx context.Context, mt MessageType) ([]ReceivedIt
 		}
 		items, err = decodeList[ReceivedItem](env.Data)
 		if err != nil {
-			return protocol(resp, err.Error())
+			return c.protocol(resp, err.Error())
 		}
 		return nil
 	})
@@ -77,7 +77,7 @@ func (c *Client) Get(ctx context.Context, docID string) ([]byte, error) {
 		}
 		packet, err = decodePacket(env.Data)
 		if err != nil {
-			return protocol(resp, err.Error())
+			return c.protocol(resp, err.Error())
 		}
 		return nil
 	})
@@ -113,7 +113,7 @@ func (c *Client) Download(ctx context.Context, docID string) (io.ReadCloser, err
 		}
 		packet, err := decodePacket(env.Data)
 		if err != nil {
-			return protocol(resp, "an envelope instead of the packet: "+err.Error())
+			return c.protocol(resp, "an envelope instead of the packet: "+err.Error())
 		}
 		stream = io.NopCloser(bytes.NewReader(packet))
 		return nil
@@ -191,7 +191,7 @@ func (c *Client) SentList(ctx context.Context, mt MessageType, docID string) ([]
 		}
 		items, err = decodeList[SentItem](env.Data)
 		if err != nil {
-			return protocol(resp, err.Error())
+			return c.protocol(resp, err.Error())
 		}
 		return nil
 	})
@@ -217,7 +217,7 @@ func (c *Client) CountReceived(ctx context.Context, mt MessageType) (int, error)
 			return err
 		}
 		if env.Count == nil {
-			return protocol(resp, "no count")
+			return c.protocol(resp, "no count")
 		}
 		n = *env.Count
 		return nil
@@ -236,7 +236,7 @@ func (c *Client) Agencies(ctx context.Context) ([]Agency, error) {
 		}
 		list, err = decodeList[Agency](env.Data)
 		if err != nil {
-			return protocol(resp, err.Error())
+			return c.protocol(resp, err.Error())
 		}
 		return nil
 	})

@@ -277,6 +277,6 @@ func (c *Client) envelope(resp *Response) (*Envelope, error) {
 }
 
 // protocol is a ProtocolError for a successful answer missing something.
-func protocol(resp *Response, reason string) error {
-	return &ProtocolError{HTTPStatus: resp.StatusCode, Reason: reason}
+func (c *Client) protocol(resp *Response, reason string) error {
+	return &ProtocolError{HTTPStatus: resp.StatusCode, Reason: clean(reason, 200, c.redact)}
 }

@@ -120,7 +120,7 @@ func (c *Client) send(ctx context.Context, h []Header, src *packetSource) (strin
 			return err
 		}
 		if env.DocID == "" {
-			return protocol(resp, "no DocId")
+			return c.protocol(resp, "no DocId")
 		}
 		id = env.DocID
 		return nil
