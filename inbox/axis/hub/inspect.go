@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -146,6 +147,9 @@ func inspectPacket(r io.Reader) (packetInfo, error) {
 				}
 			}
 		case xml.CharData:
+			if len(stack) == 0 && len(bytes.TrimSpace(t)) > 0 {
+				return p, notEdXML("text outside the root element")
+			}
 			if capture != nil {
 				if text.Len()+len(t) > maxFieldText {
 					return p, notEdXML("element %s is longer than %d bytes", stack[len(stack)-1], maxFieldText)

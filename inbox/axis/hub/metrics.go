@@ -74,13 +74,6 @@ func (m *metrics) panicked() {
 	m.mu.Unlock()
 }
 
-// panicCount is for tests.
-func (m *metrics) panicCount() uint64 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.panics
-}
-
 func label(v string) string {
 	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(v)
 }

@@ -93,17 +93,17 @@ func TestMetrics(t *testing.T) {
 		values[strings.TrimSuffix(line, " "+m[len(m)-1])] = v
 	}
 	want := map[string]float64{
-		`axis_requests_total{call="sendEdoc",code="0"}`:                   1,
+		`axis_requests_total{call="sendEdoc",code="0"}`:                    1,
 		`axis_requests_total{call="countReceiveEdoc",code="AUTH_MISSING"}`: 1,
-		`axis_requests_total{call="countReceiveEdoc",code="0"}`:           1,
-		`axis_requests_total{call="unknown",code="NOT_FOUND"}`:            1,
-		`axis_queue_depth{messagetype="edoc"}`:                            2,
-		`axis_queue_depth{messagetype="status"}`:                          0,
-		`axis_packets_stored_total{messagetype="edoc"}`:                   1,
-		`axis_packet_bytes_stored_total`:                                  float64(len(doc)),
-		`axis_request_duration_seconds_count{call="sendEdoc"}`:            1,
-		`axis_request_duration_seconds_bucket{call="sendEdoc",le="+Inf"}`: 1,
-		`axis_request_duration_seconds_count{call="countReceiveEdoc"}`:    2,
+		`axis_requests_total{call="countReceiveEdoc",code="0"}`:            1,
+		`axis_requests_total{call="unknown",code="NOT_FOUND"}`:             1,
+		`axis_queue_depth{messagetype="edoc"}`:                             2,
+		`axis_queue_depth{messagetype="status"}`:                           0,
+		`axis_packets_stored_total{messagetype="edoc"}`:                    1,
+		`axis_packet_bytes_stored_total`:                                   float64(len(doc)),
+		`axis_request_duration_seconds_count{call="sendEdoc"}`:             1,
+		`axis_request_duration_seconds_bucket{call="sendEdoc",le="+Inf"}`:  1,
+		`axis_request_duration_seconds_count{call="countReceiveEdoc"}`:     2,
 		`axis_panics_total`: 0,
 	}
 	for k, v := range want {

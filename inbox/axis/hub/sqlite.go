@@ -364,6 +364,7 @@ func (s *SQLite) AddPacket(ctx context.Context, p Packet, body io.Reader, to []D
 		}
 		ph, args := placeholders(agencies)
 		args = append([]any{p.StatusCode, p.StatusDesc, created, agencyOf(p.From), MessageEdoc, p.ResponseFor}, args...)
+		//nolint:gosec // only "?" placeholders are concatenated
 		if _, err := tx.ExecContext(ctx, `
 			UPDATE deliveries SET business_status = ?, business_desc = ?, business_ms = ?
 			WHERE to_agency = ? AND packet_pk IN (

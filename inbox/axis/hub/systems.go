@@ -103,12 +103,13 @@ func sealSecret(key []byte, systemID string, secret []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 1+aead.NonceSize(), 1+aead.NonceSize()+len(secret)+aead.Overhead())
-	out[0] = sealVersion
-	if _, err := rand.Read(out[1:]); err != nil {
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
-	return aead.Seal(out, out[1:1+aead.NonceSize()], secret, secretAAD(systemID)), nil
+	out := make([]byte, 0, 1+len(nonce)+len(secret)+aead.Overhead())
+	out = append(append(out, sealVersion), nonce...)
+	return aead.Seal(out, nonce, secret, secretAAD(systemID)), nil
 }
 
 // openSecret decrypts what sealSecret wrote.
