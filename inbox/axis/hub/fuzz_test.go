@@ -109,7 +109,7 @@ func FuzzServeHTTP(f *testing.F) {
 		{"POST", axis.CallSendEdoc, 1, []axis.Header{{Name: "Content-Type", Value: ""}, {Name: axis.HFrom, Value: agNghean}, {Name: axis.HMessageType, Value: "status"}}, nil},
 	}
 	for _, s := range signedSeeds {
-		f.Add(byte(modeSigned|s.sys<<1), s.method, s.call, headerLines(s.h), s.body)
+		f.Add(modeSigned|s.sys<<1, s.method, s.call, headerLines(s.h), s.body)
 	}
 	// Raw seeds: fully signed requests (valid once), and broken ones.
 	for i, s := range signedSeeds {
