@@ -211,7 +211,9 @@ func serve(ctx context.Context, o *options, log *slog.Logger) error {
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
 		_ = hs.Close()
-		_ = <-done // http.ErrServerClosed
+		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+			log.Error("serving failed", "err", err)
+		}
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-done; !errors.Is(err, http.ErrServerClosed) {

@@ -149,7 +149,9 @@ func start(t *testing.T, bin string, args ...string) *daemon {
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
-			_ = <-d.exited
+			if err := <-d.exited; err != nil {
+				t.Logf("axisd killed: %v", err)
+			}
 		}
 	})
 	select {
