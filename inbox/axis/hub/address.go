@@ -3,20 +3,20 @@ package hub
 import (
 	"regexp"
 	"strings"
+
+	"github.com/vanthu/vanthu/inbox/edxml"
 )
 
 // Addresses on the axis: an agency code (QCVN 102, 13 characters such as
-// 000.00.00.H41) or a personal mailbox under it (000.00.00.H41/lanhdao).
-// The field uses digits and capital letters in every group; the pattern
-// accepts that shape rather than a fixed letter position.
+// 000.00.00.H41, as edxml.ValidateOrganID checks it) or a personal mailbox
+// under it (000.00.00.H41/lanhdao).
 var (
-	agencyCodeRE = regexp.MustCompile(`^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[0-9A-Z]{3}$`)
 	mailboxRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 	systemIDRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 )
 
 // validAgencyCode reports whether code has the shape of an agency code.
-func validAgencyCode(code string) bool { return agencyCodeRE.MatchString(code) }
+func validAgencyCode(code string) bool { return edxml.ValidateOrganID(code) == nil }
 
 // validMailbox reports whether name can name a personal mailbox.
 func validMailbox(name string) bool { return mailboxRE.MatchString(name) }

@@ -93,8 +93,8 @@ func hasSuffix(stack, suffix []string) bool {
 // with a sender. Inner elements are matched by local name: producers
 // differ on prefixing them.
 //
-// This is the one place that knows the payload; it moves to the edxml
-// codec's Detect and Decode once that has landed.
+// The edxml codec validates packets (readPacket); this reads the envelope
+// of a document the codec refused only for its attachments.
 func inspectPacket(r io.Reader) (packetInfo, error) {
 	var p packetInfo
 	dec := xml.NewDecoder(r)

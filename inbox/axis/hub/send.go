@@ -93,9 +93,9 @@ func (s *Server) sendEdoc(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	info, err := inspectPacket(tmp)
+	info, attachmentFault, err := s.readPacket(ctx, tmp)
 	if err != nil {
-		return axis.NewError(axis.CodeNotEdXML, "file_doc is "+err.Error())
+		return err
 	}
 	if info.Kind != mt {
 		return badRequest("messagetype is %s but the packet is an %s message", mt, info.Kind)
@@ -143,6 +143,9 @@ func (s *Server) sendEdoc(ctx context.Context, w http.ResponseWriter, r *http.Re
 	}
 	if err := s.store.AddPacket(ctx, p, tmp, deliveries); err != nil {
 		return err
+	}
+	if attachmentFault != "" {
+		s.log.Warn("packet carried despite a bad attachment", "systemId", q.sys.ID, "packetId", p.ID, "reason", truncate(attachmentFault, 300))
 	}
 	s.metrics.stored(mt, size)
 	s.log.Info("packet stored", "systemId", q.sys.ID, "packetId", p.ID, "messageType", mt,
