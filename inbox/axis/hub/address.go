@@ -11,8 +11,8 @@ import (
 // 000.00.00.H41, as edxml.ValidateOrganID checks it) or a personal mailbox
 // under it (000.00.00.H41/lanhdao).
 var (
-	mailboxRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-	systemIDRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	mailboxRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+	systemIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 )
 
 // validAgencyCode reports whether code has the shape of an agency code.

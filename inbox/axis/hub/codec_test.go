@@ -149,11 +149,11 @@ func TestCodecPackets(t *testing.T) {
 	// Envelopes the codec refuses.
 	before := e.counts()
 	for name, bad := range map[string][]byte{
-		"type not a number":     bytes.Replace(packet, []byte("<edXML:Type>1</edXML:Type>"), []byte("<edXML:Type>một</edXML:Type>"), 1),
-		"subject twice":         bytes.Replace(packet, []byte("<edXML:Subject>"), []byte("<edXML:Subject>x</edXML:Subject><edXML:Subject>"), 1),
-		"header text":           bytes.Replace(packet, []byte("<edXML:MessageHeader>"), []byte("<edXML:MessageHeader>chữ"), 1),
-		"processing instr":      bytes.Replace(packet, []byte("<edXML:MessageHeader>"), []byte("<?php echo 1 ?><edXML:MessageHeader>"), 1),
-		"status attachments":    bytes.Replace(statusPacket(agVPCP, agNghean, "d", "03", "x"), []byte("</edXML:edXMLEnvelope>"), []byte("</edXML:edXMLEnvelope><edXML:AttachmentEncoded/>"), 1),
+		"type not a number":  bytes.Replace(packet, []byte("<edXML:Type>1</edXML:Type>"), []byte("<edXML:Type>một</edXML:Type>"), 1),
+		"subject twice":      bytes.Replace(packet, []byte("<edXML:Subject>"), []byte("<edXML:Subject>x</edXML:Subject><edXML:Subject>"), 1),
+		"header text":        bytes.Replace(packet, []byte("<edXML:MessageHeader>"), []byte("<edXML:MessageHeader>chữ"), 1),
+		"processing instr":   bytes.Replace(packet, []byte("<edXML:MessageHeader>"), []byte("<?php echo 1 ?><edXML:MessageHeader>"), 1),
+		"status attachments": bytes.Replace(statusPacket(agVPCP, agNghean, "d", "03", "x"), []byte("</edXML:edXMLEnvelope>"), []byte("</edXML:edXMLEnvelope><edXML:AttachmentEncoded/>"), 1),
 	} {
 		if bytes.Equal(bad, packet) {
 			t.Fatalf("%s: the test did not change the packet", name)
