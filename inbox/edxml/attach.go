@@ -525,7 +525,9 @@ func (b *b64Reader) fill() {
 		b.err = err
 		return
 	}
+	b.s.rawText = true
 	t, err := b.s.next()
+	b.s.rawText = false
 	if err != nil {
 		b.err = err
 		return
@@ -537,18 +539,36 @@ func (b *b64Reader) fill() {
 		b.done = true
 		b.decode(true)
 	case tokText:
-		for _, c := range t.text {
-			if c == ' ' || c == '\n' || c == '\t' || c == '\r' {
-				continue
-			}
-			if b.padded {
-				b.err = errorf(ErrBadAttachment, "line %d: base64 content goes on after its end ('=')", t.line)
-				return
-			}
-			b.in = append(b.in, c)
+		before := len(b.in)
+		b.in = appendBase64Chars(b.in, t.text)
+		if b.padded && len(b.in) > before {
+			b.err = errorf(ErrBadAttachment, "line %d: base64 content goes on after its end ('=')", t.line)
+			return
 		}
 		b.decode(false)
 	}
+}
+
+// appendBase64Chars appends text without its white space; lines ending
+// in '\n' alone are copied whole.
+func appendBase64Chars(dst, text []byte) []byte {
+	if bytes.IndexByte(text, ' ') >= 0 || bytes.IndexByte(text, '\t') >= 0 || bytes.IndexByte(text, '\r') >= 0 {
+		for _, c := range text {
+			if c != ' ' && c != '\n' && c != '\t' && c != '\r' {
+				dst = append(dst, c)
+			}
+		}
+		return dst
+	}
+	for len(text) > 0 {
+		i := bytes.IndexByte(text, '\n')
+		if i < 0 {
+			return append(dst, text...)
+		}
+		dst = append(dst, text[:i]...)
+		text = text[i+1:]
+	}
+	return dst
 }
 
 // decode decodes the whole quanta of b.in, and at the end what is left.

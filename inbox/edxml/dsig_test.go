@@ -3,8 +3,12 @@ package edxml
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,26 +20,63 @@ import (
 	"github.com/vanthu/vanthu/signing/demopki"
 )
 
+// signerSet is a signing identity with the CA certificates above it.
+type signerSet struct {
+	root, inter *x509.Certificate
+	leader      *demopki.Identity
+}
+
 var (
 	pkiOnce sync.Once
-	pkiEC   *demopki.PKI
-	pkiRSA  *demopki.PKI
+	pkiEC   signerSet
+	pkiRSA  signerSet
 	pkiErr  error
 )
 
-func testPKIs(t testing.TB) (ec, rsa *demopki.PKI) {
+// testPKIs returns the demo PKI's leader (ECDSA P-256) and an RSA-2048
+// certificate that the same issuing CA signs.
+func testPKIs(t testing.TB) (ec, rsa signerSet) {
 	t.Helper()
 	pkiOnce.Do(func() {
-		now := time.Now()
-		if pkiEC, pkiErr = demopki.New(demopki.Options{Now: now, NoServers: true}); pkiErr != nil {
+		p, err := demopki.New(demopki.Options{NoServers: true})
+		if err != nil {
+			pkiErr = err
 			return
 		}
-		pkiRSA, pkiErr = demopki.New(demopki.Options{Now: now, NoServers: true, RSA: true})
+		pkiEC = signerSet{p.Root.Cert, p.Intermediate.Cert, p.Leader}
+		var id *demopki.Identity
+		id, pkiErr = issueRSA(p)
+		pkiRSA = signerSet{p.Root.Cert, p.Intermediate.Cert, id}
 	})
 	if pkiErr != nil {
 		t.Fatal(pkiErr)
 	}
 	return pkiEC, pkiRSA
+}
+
+func issueRSA(p *demopki.PKI) (*demopki.Identity, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(now.UnixNano()),
+		Subject:      pkix.Name{CommonName: "Trần Văn Bình (RSA)", Organization: []string{"UBND tỉnh Hà Nam"}},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.Intermediate.Cert, &key.PublicKey, p.Intermediate.Key)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	return &demopki.Identity{Cert: cert, Key: key, Chain: []*x509.Certificate{cert, p.Intermediate.Cert}}, nil
 }
 
 func writePEM(t testing.TB, path, typ string, ders ...[]byte) string {
@@ -58,11 +99,11 @@ func xmlsec(t testing.TB, args ...string) (string, error) {
 }
 
 // signedFull encodes the full test packet signed by the PKI's leader.
-func signedFull(t testing.TB, p *demopki.PKI) ([]byte, *Edoc, *memSink) {
+func signedFull(t testing.TB, p signerSet) ([]byte, *Edoc, *memSink) {
 	t.Helper()
 	sink := newMemSink()
 	e := decode(t, readTestdata(t, "full.edxml"), sink)
-	out := encode(t, e, sink, EncodeOptions{Signer: p.Leader.Key, Certificates: p.Leader.Chain, TempDir: t.TempDir()})
+	out := encode(t, e, sink, EncodeOptions{Signer: p.leader.Key, Certificates: p.leader.Chain, TempDir: t.TempDir()})
 	return out, e, sink
 }
 
@@ -98,19 +139,19 @@ func TestSignAndVerifyWithXmlsec(t *testing.T) {
 	ec, rsa := testPKIs(t)
 	for _, p := range []struct {
 		name string
-		pki  *demopki.PKI
+		pki  signerSet
 		alg  string
 	}{{"ECDSA", ec, algECDSASHA256}, {"RSA", rsa, algRSASHA256}} {
 		t.Run(p.name, func(t *testing.T) {
 			dir := t.TempDir()
-			root := writePEM(t, filepath.Join(dir, "root.pem"), "CERTIFICATE", p.pki.Root.Cert.Raw)
+			root := writePEM(t, filepath.Join(dir, "root.pem"), "CERTIFICATE", p.pki.root.Raw)
 			packet, e, sink := signedFull(t, p.pki)
 			path := filepath.Join(dir, "signed.edxml")
 			if err := os.WriteFile(path, packet, 0o600); err != nil {
 				t.Fatal(err)
 			}
 			res := verifyBytes(t, packet)
-			if !res.Present || !res.Valid || res.Weak || res.SignatureMethod != p.alg || res.Signer == nil || !res.Signer.Equal(p.pki.Leader.Cert) {
+			if !res.Present || !res.Valid || res.Weak || res.SignatureMethod != p.alg || res.Signer == nil || !res.Signer.Equal(p.pki.leader.Cert) {
 				t.Fatalf("our verifier: %+v", res)
 			}
 			if out, err := xmlsec(t, "--verify", "--trusted-pem", root, path); err != nil {
@@ -171,7 +212,7 @@ func TestVerifyXmlsecSigned(t *testing.T) {
 	ec, rsa := testPKIs(t)
 	cases := []struct {
 		name          string
-		pki           *demopki.PKI
+		pki           signerSet
 		c14n, sig, dg string
 		transform     bool
 		weak          bool
@@ -188,13 +229,13 @@ func TestVerifyXmlsecSigned(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			key, err := x509.MarshalPKCS8PrivateKey(c.pki.Leader.Key)
+			key, err := x509.MarshalPKCS8PrivateKey(c.pki.leader.Key)
 			if err != nil {
 				t.Fatal(err)
 			}
 			keyPath := writePEM(t, filepath.Join(dir, "key.pem"), "PRIVATE KEY", key)
-			certPath := writePEM(t, filepath.Join(dir, "cert.pem"), "CERTIFICATE", c.pki.Leader.Cert.Raw)
-			interPath := writePEM(t, filepath.Join(dir, "inter.pem"), "CERTIFICATE", c.pki.Intermediate.Cert.Raw)
+			certPath := writePEM(t, filepath.Join(dir, "cert.pem"), "CERTIFICATE", c.pki.leader.Cert.Raw)
+			interPath := writePEM(t, filepath.Join(dir, "inter.pem"), "CERTIFICATE", c.pki.inter.Raw)
 			tmpl := bytes.Replace(unsigned, []byte("</edXML:TraceHeaderList>"),
 				[]byte("</edXML:TraceHeaderList>"+template(c.c14n, c.sig, c.dg, c.transform)), 1)
 			tmplPath := filepath.Join(dir, "template.edxml")
@@ -210,7 +251,7 @@ func TestVerifyXmlsecSigned(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := verifyBytes(t, signed)
-			if !res.Valid || res.Weak != c.weak || res.Signer == nil || !res.Signer.Equal(c.pki.Leader.Cert) {
+			if !res.Valid || res.Weak != c.weak || res.Signer == nil || !res.Signer.Equal(c.pki.leader.Cert) {
 				t.Fatalf("xmlsec1-signed packet: %+v", res)
 			}
 			for what, bad := range tamperings(t, signed) {
@@ -259,8 +300,8 @@ func TestSignErrors(t *testing.T) {
 	ec, rsa := testPKIs(t)
 	e := &Edoc{Header: MessageHeader{From: Organization{OrganID: "000.00.00.H41"}, DocumentID: "x"}}
 	for name, opts := range map[string]EncodeOptions{
-		"no certificate": {Signer: ec.Leader.Key},
-		"wrong key":      {Signer: rsa.Leader.Key, Certificates: ec.Leader.Chain},
+		"no certificate": {Signer: ec.leader.Key},
+		"wrong key":      {Signer: rsa.leader.Key, Certificates: ec.leader.Chain},
 	} {
 		if err := EncodeEdoc(context.Background(), &bytes.Buffer{}, e, nil, opts); !isErr(err, ErrInvalid) {
 			t.Errorf("%s: %v", name, err)

@@ -52,7 +52,7 @@ func TestHostile(t *testing.T) {
 	xxe := `<?xml version="1.0"?><!DOCTYPE edXML [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <edXML xmlns="` + Namespace + `">&xxe;</edXML>`
 	deep := strings.Repeat("<a>", 10000) + strings.Repeat("</a>", 10000)
-	bomb := zipBytes(t, "bomb.pdf", make([]byte, 50<<20), zip.Deflate)
+	bomb := zipBytes(t, "bomb.pdf", make([]byte, 8<<20), zip.Deflate)
 	many := testPacket{}
 	for i := range 10000 {
 		id := fmt.Sprintf("a%d", i)

@@ -86,6 +86,9 @@ type scanner struct {
 
 	pendingEnd bool
 	inCDATA    bool
+	// rawText delivers character data without checking its characters
+	// (see textRaw).
+	rawText bool
 	rootSeen   bool
 	done       bool
 	started    bool
@@ -403,6 +406,9 @@ func (s *scanner) next() (*token, error) {
 			return nil, s.eofErr("early")
 		}
 		if c != '<' {
+			if s.rawText {
+				return s.textRaw(t)
+			}
 			return s.text(t)
 		}
 		if !s.ensure(2) {
@@ -981,6 +987,35 @@ func (s *scanner) text(t *token) (*token, error) {
 	}
 	s.textBuf = b
 	t.text = b
+	return t, nil
+}
+
+// textRaw delivers character data straight from the buffer, without
+// decoding or checking it, up to the next '<' or '&' (a reference goes
+// through text). It serves base64 content, whose decoder refuses every
+// byte that is not base64 or white space, so nothing unchecked gets
+// through; carriage returns are left for that decoder to skip.
+func (s *scanner) textRaw(t *token) (*token, error) {
+	avail := s.buf[s.r:s.w]
+	if len(avail) > textChunkSize {
+		avail = avail[:textChunkSize]
+	}
+	i := bytes.IndexByte(avail, '<')
+	if i < 0 {
+		i = len(avail)
+	}
+	if j := bytes.IndexByte(avail[:i], '&'); j >= 0 {
+		i = j
+	}
+	if i == 0 {
+		return s.text(t)
+	}
+	t.kind = tokText
+	t.depth = len(s.stack)
+	t.line = s.line
+	t.text = avail[:i]
+	s.line += bytes.Count(t.text, []byte{'\n'})
+	s.r += i
 	return t, nil
 }
 

@@ -1,0 +1,268 @@
+package edxml
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"hash"
+	"io"
+	"hash/crc32"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// hashSink keeps only a digest of each file, as a content-addressed store
+// would compute it.
+type hashSink struct {
+	sums map[string][]byte
+}
+
+func (h *hashSink) Put(ctx context.Context, att AttachmentInfo, r io.Reader) (AttachmentRef, error) {
+	d := sha256.New()
+	if _, err := io.Copy(d, r); err != nil {
+		return "", err
+	}
+	h.sums[att.Name] = d.Sum(nil)
+	return AttachmentRef(fmt.Sprintf("%x", h.sums[att.Name])), nil
+}
+
+func (h *hashSink) Discard(ctx context.Context, ref AttachmentRef) error { return nil }
+
+// b64Blocks produces the base64 text of a large file cheaply, even under
+// the race detector: one random block is encoded once, and each copy of it
+// differs only by its first 8 characters, which stamp the copy's number.
+type b64Blocks struct {
+	raw  []byte // the block's bytes (a multiple of 3)
+	text []byte // their base64 encoding
+}
+
+const blockBytes = 3 << 18 // 768 KiB, encoded as 1 MiB of text
+
+func newB64Blocks(seed uint64) *b64Blocks {
+	raw := make([]byte, blockBytes)
+	r := rand.New(rand.NewPCG(seed, seed))
+	for i := 0; i < len(raw); i += 8 {
+		binary.LittleEndian.PutUint64(raw[i:], r.Uint64())
+	}
+	return &b64Blocks{raw: raw, text: []byte(base64.StdEncoding.EncodeToString(raw))}
+}
+
+// stamp returns the first 6 bytes of copy i and their 8-character encoding.
+func stamp(i int) ([]byte, []byte) {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(i)+1)
+	return b[2:], []byte(base64.StdEncoding.EncodeToString(b[2:]))
+}
+
+// write writes n copies of the block as base64 (the writer may break
+// lines) and feeds the file's bytes to h and, if set, to crc.
+func (b *b64Blocks) write(w io.Writer, n int, h hash.Hash) error {
+	for i := range n {
+		raw, text := stamp(i)
+		h.Write(raw)
+		h.Write(b.raw[6:])
+		if _, err := w.Write(text); err != nil {
+			return err
+		}
+		if _, err := w.Write(b.text[8:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *b64Blocks) crc(n int) uint32 {
+	var c uint32
+	for i := range n {
+		raw, _ := stamp(i)
+		c = crc32.Update(c, crc32.IEEETable, raw)
+		c = crc32.Update(c, crc32.IEEETable, b.raw[6:])
+	}
+	return c
+}
+
+// writeLargePacket writes a packet with a raw file of rawBlocks blocks and
+// a stored-ZIP-wrapped one of zipBlocks blocks, streaming; it returns the
+// files' digests. The ZIP is written by hand so that its data starts on a
+// base64 boundary.
+func writeLargePacket(w io.Writer, rawBlocks, zipBlocks int) (map[string][]byte, error) {
+	p := testPacket{atts: []testAtt{
+		{refID: "cid:raw", attID: "raw", name: "Hồ sơ quét.tif", b64: "@RAW@"},
+		{refID: "cid:zip", attID: "zip", name: "Công văn.pdf", b64: "@ZIP@"},
+	}}
+	tmpl := string(p.bytes(&testing.T{}))
+	before, rest, _ := strings.Cut(tmpl, "@RAW@")
+	middle, after, _ := strings.Cut(rest, "@ZIP@")
+	blocks := newB64Blocks(1)
+	sums := map[string][]byte{}
+	lw := &lineWriter{w: w, width: 76}
+
+	if _, err := io.WriteString(w, before); err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	if err := blocks.write(lw, rawBlocks, h); err != nil {
+		return nil, err
+	}
+	sums["Hồ sơ quét.tif"] = h.Sum(nil)
+	if _, err := io.WriteString(w, middle); err != nil {
+		return nil, err
+	}
+
+	name := []byte("cong-van.pdf")
+	for (30+len(name))%3 != 0 {
+		name = append([]byte("_"), name...)
+	}
+	size := uint32(zipBlocks * blockBytes)
+	crc := blocks.crc(zipBlocks)
+	le := binary.LittleEndian
+	local := make([]byte, 30, 30+len(name))
+	le.PutUint32(local[0:], 0x04034b50)
+	le.PutUint16(local[4:], 20)
+	le.PutUint32(local[14:], crc)
+	le.PutUint32(local[18:], size)
+	le.PutUint32(local[22:], size)
+	le.PutUint16(local[26:], uint16(len(name)))
+	local = append(local, name...)
+	central := make([]byte, 46, 46+len(name)+22)
+	le.PutUint32(central[0:], 0x02014b50)
+	le.PutUint16(central[4:], 20)
+	le.PutUint16(central[6:], 20)
+	le.PutUint32(central[16:], crc)
+	le.PutUint32(central[20:], size)
+	le.PutUint32(central[24:], size)
+	le.PutUint16(central[28:], uint16(len(name)))
+	central = append(central, name...)
+	cdSize := len(central)
+	eocd := make([]byte, 22)
+	le.PutUint32(eocd[0:], 0x06054b50)
+	le.PutUint16(eocd[8:], 1)
+	le.PutUint16(eocd[10:], 1)
+	le.PutUint32(eocd[12:], uint32(cdSize))
+	le.PutUint32(eocd[16:], uint32(len(local))+size)
+	central = append(central, eocd...)
+
+	if _, err := lw.Write([]byte(base64.StdEncoding.EncodeToString(local))); err != nil {
+		return nil, err
+	}
+	h = sha256.New()
+	if err := blocks.write(lw, zipBlocks, h); err != nil {
+		return nil, err
+	}
+	sums["Công văn.pdf"] = h.Sum(nil)
+	if _, err := lw.Write([]byte(base64.StdEncoding.EncodeToString(central))); err != nil {
+		return nil, err
+	}
+	_, err := io.WriteString(w, after)
+	return sums, err
+}
+
+// peakRSS reads the process's peak resident set (VmHWM) in bytes.
+func peakRSS(t testing.TB) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM in /proc/self/status")
+	return 0
+}
+
+// TestStreamingLarge decodes a 200 MB packet (20 MB with -short) generated
+// on the fly, and checks that memory stays far below the packet's size.
+func TestStreamingLarge(t *testing.T) {
+	total := int64(200 << 20)
+	if testing.Short() {
+		total = 20 << 20
+	}
+	// Base64 makes 4 bytes of 3, plus line ends: split the files, 55% raw
+	// and 45% ZIP-wrapped, so that the packet is about total bytes.
+	blocks := int(total * 76 / 77 / (blockBytes * 4 / 3))
+	rawBlocks, zipBlocks := blocks*55/100, blocks-blocks*55/100
+	raw, zipped := int64(rawBlocks*blockBytes), int64(zipBlocks*blockBytes)
+
+	runtime.GC()
+	// Reset the peak so that earlier tests do not count (Linux ≥ 4.0).
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		t.Fatalf("resetting VmHWM: %v", err)
+	}
+	base := peakRSS(t)
+
+	pr, pw := io.Pipe()
+	counter := &countWriter{w: pw}
+	type result struct {
+		sums map[string][]byte
+		err  error
+	}
+	gen := make(chan result, 1)
+	go func() {
+		bw := bufio.NewWriterSize(counter, 64<<10)
+		sums, err := writeLargePacket(bw, rawBlocks, zipBlocks)
+		if err == nil {
+			err = bw.Flush()
+		}
+		pw.CloseWithError(err)
+		gen <- result{sums, err}
+	}()
+	sink := &hashSink{sums: map[string][]byte{}}
+	start := time.Now()
+	e, err := DecodeEdoc(context.Background(), pr, sink, DecodeOptions{TempDir: t.TempDir()})
+	elapsed := time.Since(start)
+	pr.Close()
+	g := <-gen
+	if err != nil {
+		t.Fatalf("DecodeEdoc: %v", err)
+	}
+	if g.err != nil {
+		t.Fatalf("generating: %v", g.err)
+	}
+	peak := peakRSS(t)
+	for name, want := range g.sums {
+		if !bytes.Equal(sink.sums[name], want) {
+			t.Errorf("%s: the sink got different bytes", name)
+		}
+	}
+	if len(e.Attachments) != 2 || e.Attachments[0].Size != raw || e.Attachments[1].Size != zipped || !e.Attachments[0].Raw || e.Attachments[1].Raw {
+		t.Errorf("attachments %+v", e.Attachments)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	t.Logf("packet %.1f MB decoded in %v (%.0f MB/s); peak RSS %.1f MB (%.1f MB before); heap in use %.1f MB",
+		float64(counter.n)/1e6, elapsed.Round(time.Millisecond), float64(counter.n)/1e6/elapsed.Seconds(),
+		float64(peak)/1e6, float64(base)/1e6, float64(ms.HeapInuse)/1e6)
+	limit := int64(64 << 20)
+	if raceEnabled {
+		limit *= 4 // the race detector's shadow memory
+	}
+	if peak > limit {
+		t.Errorf("peak RSS %.1f MB for a %.0f MB packet; want below %d MB", float64(peak)/1e6, float64(counter.n)/1e6, limit>>20)
+	}
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
