@@ -88,6 +88,10 @@ func TestRejections(t *testing.T) {
 		{"content type swapped", withSend(good, func(c *rawCall) {
 			c.mutate = func(r *http.Request) { r.Header.Set("Content-Type", "multipart/form-data; boundary=other") }
 		}), 401, axis.CodeAuthMismatch},
+		{"content type not as signed", rawCall{name: axis.CallReceivedList, sys: sysA,
+			mutate: func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") }}, 401, axis.CodeAuthMismatch},
+		{"unsigned parameter added", rawCall{name: axis.CallReceivedList, sys: sysA,
+			mutate: func(r *http.Request) { r.Header.Set("XroadVnpt-messagetype", "status") }}, 401, axis.CodeAuthMismatch},
 		// method, call
 		{"GET sendEdoc", rawCall{name: axis.CallSendEdoc, method: http.MethodGet, sys: sysA}, 405, hub.CodeMethodNotAllowed},
 		{"POST downloadEdoc", rawCall{name: axis.CallDownloadEdoc, sys: sysB, headers: []axis.Header{{Name: axis.HDocID, Value: bDoc}}}, 405, hub.CodeMethodNotAllowed},

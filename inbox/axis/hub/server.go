@@ -458,6 +458,10 @@ func (s *Server) serveCall(ctx context.Context, w *recorder, r *http.Request, na
 			s.fail(w, axis.NewError(axis.CodeAuthMismatch, "header "+truncate(h, 60)+" was sent but not signed"))
 			return
 		}
+		if ct, ok := v.Headers[strings.ToLower(axis.HeaderCType)]; ok && ct != r.Header.Get(axis.HeaderCType) {
+			s.fail(w, axis.NewError(axis.CodeAuthMismatch, "Content-Type was not sent as signed"))
+			return
+		}
 	}
 	if ok, wait := s.limiter.allow(sys.ID, now); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
