@@ -322,7 +322,7 @@ func (d *decoder) storeSpooled(c *content, info AttachmentInfo) error {
 	if err != nil {
 		return wrapf(ErrBadAttachment, err, "its ZIP wrapper is damaged")
 	}
-	var r io.Reader = raw
+	r := raw
 	if zf.Method == zip.Deflate {
 		fr := flate.NewReader(raw)
 		defer fr.Close()

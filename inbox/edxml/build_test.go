@@ -54,7 +54,7 @@ func zipBytes(t testing.TB, entry string, content []byte, method uint16) []byte 
 }
 
 func xmlText(s string) string {
-	var b strings.Builder
+	var b sb
 	escapeText(&b, s)
 	return b.String()
 }

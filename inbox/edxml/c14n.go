@@ -31,7 +31,7 @@ type c14nMode struct {
 
 // canon writes the canonical form of the events it is given.
 type canon struct {
-	w    *bufio.Writer
+	w    bufSink
 	mode c14nMode
 
 	inScope  []nsDecl // every binding of the input ancestors
@@ -45,7 +45,7 @@ type canon struct {
 }
 
 func newCanon(w io.Writer, mode c14nMode) *canon {
-	return &canon{w: bufio.NewWriterSize(w, 32<<10), mode: mode}
+	return &canon{w: bufSink{bufio.NewWriterSize(w, 32<<10)}, mode: mode}
 }
 
 func lookupNS(list []nsDecl, prefix string) (string, bool) {
@@ -128,25 +128,22 @@ func (c *canon) start(name qname, decls []nsDecl, attrs []xattr) {
 	})
 
 	w := c.w
-	w.WriteByte('<')
-	w.WriteString(name.String())
+	w.str("<" + name.String())
 	for _, d := range out {
 		if d.prefix == "" {
-			w.WriteString(` xmlns="`)
+			w.str(` xmlns="`)
 		} else {
-			w.WriteString(" xmlns:" + d.prefix + `="`)
+			w.str(" xmlns:" + d.prefix + `="`)
 		}
 		escapeAttr(w, d.uri)
-		w.WriteByte('"')
+		w.str(`"`)
 	}
 	for _, a := range sorted {
-		w.WriteByte(' ')
-		w.WriteString(a.qname.String())
-		w.WriteString(`="`)
+		w.str(" " + a.String() + `="`)
 		escapeAttr(w, a.value)
-		w.WriteByte('"')
+		w.str(`"`)
 	}
-	w.WriteByte('>')
+	w.str(">")
 	c.depth++
 }
 
@@ -154,28 +151,26 @@ func (c *canon) text(b []byte) {
 	for len(b) > 0 {
 		i := bytes.IndexAny(b, "&<>\r")
 		if i < 0 {
-			c.w.Write(b)
+			c.w.bytes(b)
 			return
 		}
-		c.w.Write(b[:i])
+		c.w.bytes(b[:i])
 		switch b[i] {
 		case '&':
-			c.w.WriteString("&amp;")
+			c.w.str("&amp;")
 		case '<':
-			c.w.WriteString("&lt;")
+			c.w.str("&lt;")
 		case '>':
-			c.w.WriteString("&gt;")
+			c.w.str("&gt;")
 		case '\r':
-			c.w.WriteString("&#xD;")
+			c.w.str("&#xD;")
 		}
 		b = b[i+1:]
 	}
 }
 
 func (c *canon) end(name qname) {
-	c.w.WriteString("</")
-	c.w.WriteString(name.String())
-	c.w.WriteByte('>')
+	c.w.str("</" + name.String() + ">")
 	c.inScope = c.inScope[:c.scopeAt[len(c.scopeAt)-1]]
 	c.scopeAt = c.scopeAt[:len(c.scopeAt)-1]
 	c.rendered = c.rendered[:c.rendAt[len(c.rendAt)-1]]
@@ -184,6 +179,13 @@ func (c *canon) end(name qname) {
 }
 
 func (c *canon) flush() error { return c.w.Flush() }
+
+// bufSink is a bufio.Writer that is a textSink; its first error sticks
+// and comes back from Flush.
+type bufSink struct{ *bufio.Writer }
+
+func (b bufSink) str(s string)   { _, _ = b.WriteString(s) }
+func (b bufSink) bytes(p []byte) { _, _ = b.Write(p) }
 
 // node writes a subtree of the header tree.
 func (c *canon) node(n *node) {

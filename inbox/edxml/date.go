@@ -13,14 +13,14 @@ type DateForm uint8
 
 // The date forms seen in the field. The zero form is the standard's.
 const (
-	FormDate           DateForm = iota // 2006/01/02
-	FormDateTime                       // 2006/01/02 15:04:05
-	FormDayFirst                       // 02/01/2006
-	FormDayFirstTime                   // 02/01/2006 15:04:05
-	FormISODate                        // 2006-01-02
-	FormISODateTime                    // 2006-01-02T15:04:05 (Vietnam time)
-	FormISOSpaceTime                   // 2006-01-02 15:04:05 (Vietnam time)
-	FormRFC3339                        // 2006-01-02T15:04:05+07:00
+	FormDate         DateForm = iota // 2006/01/02
+	FormDateTime                     // 2006/01/02 15:04:05
+	FormDayFirst                     // 02/01/2006
+	FormDayFirstTime                 // 02/01/2006 15:04:05
+	FormISODate                      // 2006-01-02
+	FormISODateTime                  // 2006-01-02T15:04:05 (Vietnam time)
+	FormISOSpaceTime                 // 2006-01-02 15:04:05 (Vietnam time)
+	FormRFC3339                      // 2006-01-02T15:04:05+07:00
 )
 
 // dateForms lists how each form is parsed and written. Parsing accepts

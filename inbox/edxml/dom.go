@@ -101,7 +101,7 @@ func (n *node) hasText() bool {
 // result is stable: reading it back inside any document and writing it
 // again gives the same string.
 func rawXML(n *node) string {
-	var body strings.Builder
+	var body sb
 	needed := map[string]string{}
 	var scope []nsDecl
 	declared := func(prefix string) bool {
@@ -164,7 +164,7 @@ func rawXML(n *node) string {
 	}
 	slices.SortFunc(extra, func(a, b nsDecl) int { return strings.Compare(a.prefix, b.prefix) })
 
-	var out strings.Builder
+	var out sb
 	out.WriteByte('<')
 	out.WriteString(n.name.String())
 	writeDeclsAttrs(&out, n.decls, extra, n.attrs)
@@ -180,7 +180,7 @@ func rawXML(n *node) string {
 	return out.String()
 }
 
-func writeDeclsAttrs(b *strings.Builder, decls, extra []nsDecl, attrs []xattr) {
+func writeDeclsAttrs(b *sb, decls, extra []nsDecl, attrs []xattr) {
 	for _, list := range [][]nsDecl{decls, extra} {
 		for _, d := range list {
 			if d.prefix == "" {
@@ -196,20 +196,27 @@ func writeDeclsAttrs(b *strings.Builder, decls, extra []nsDecl, attrs []xattr) {
 	}
 	for _, a := range attrs {
 		b.WriteByte(' ')
-		b.WriteString(a.qname.String())
+		b.WriteString(a.String())
 		b.WriteString(`="`)
 		escapeAttr(b, a.value)
 		b.WriteByte('"')
 	}
 }
 
-type stringWriter interface {
-	WriteString(s string) (int, error)
-	WriteByte(c byte) error
+// textSink takes escaped text. The writers behind it keep their first
+// error (strings.Builder has none; bufio.Writer and xw report theirs when
+// flushed or at the end), so str has nothing to return.
+type textSink interface {
+	str(s string)
 }
 
+// sb is a strings.Builder that is a textSink.
+type sb struct{ strings.Builder }
+
+func (b *sb) str(s string) { b.WriteString(s) }
+
 // escapeText escapes character data so that an XML parser reads s back.
-func escapeText(w stringWriter, s string) {
+func escapeText(w textSink, s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		var esc string
@@ -225,15 +232,15 @@ func escapeText(w stringWriter, s string) {
 		default:
 			continue
 		}
-		w.WriteString(s[last:i])
-		w.WriteString(esc)
+		w.str(s[last:i])
+		w.str(esc)
 		last = i + 1
 	}
-	w.WriteString(s[last:])
+	w.str(s[last:])
 }
 
 // escapeAttr escapes an attribute value (quoted with ").
-func escapeAttr(w stringWriter, s string) {
+func escapeAttr(w textSink, s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		var esc string
@@ -253,9 +260,9 @@ func escapeAttr(w stringWriter, s string) {
 		default:
 			continue
 		}
-		w.WriteString(s[last:i])
-		w.WriteString(esc)
+		w.str(s[last:i])
+		w.str(esc)
 		last = i + 1
 	}
-	w.WriteString(s[last:])
+	w.str(s[last:])
 }

@@ -458,12 +458,15 @@ func (enc *encoder) signed(w io.Writer, e *Edoc, atts []Attachment, refs []Refer
 	}
 	if err != nil {
 		pw.CloseWithError(err)
-		<-done
+	} else {
+		pw.Close()
+	}
+	cerr := <-done
+	if err != nil {
 		return err
 	}
-	pw.Close()
-	if err := <-done; err != nil {
-		return fmt.Errorf("canonicalising the packet to sign it: %w", err)
+	if cerr != nil {
+		return fmt.Errorf("canonicalising the packet to sign it: %w", cerr)
 	}
 
 	sig, err := buildSignature(enc.opts.Signer, enc.opts.Certificates, method, h.Sum(nil))

@@ -436,15 +436,15 @@ func writeTrace(k *kids, t *TraceHeaderList) {
 		c.leaf("Timestamp", th.Timestamp.String())
 		c.close()
 	}
-	if b := t.Bussiness; b != nil {
-		c := tl.child("Bussiness", b.Extra)
-		c.leaf("BussinessDocType", itoa(int(b.BussinessDocType)))
-		c.leaf("BussinessDocReason", b.BussinessDocReason)
+	if b := t.Business; b != nil {
+		c := tl.child(elBusiness, b.Extra)
+		c.leaf(elBusinessDocType, itoa(int(b.BusinessDocType)))
+		c.leaf(elBusinessDocReason, b.BusinessDocReason)
 		c.leaf("DocumentId", b.DocumentID)
 		c.leaf("Paper", itoa(b.Paper))
 		writeStaffInfo(c, b.StaffInfo)
-		if bi := b.BussinessDocumentInfo; bi != nil {
-			d := c.child("BussinessDocumentInfo", bi.Extra)
+		if bi := b.BusinessDocumentInfo; bi != nil {
+			d := c.child(elBusinessDocumentInfo, bi.Extra)
 			d.leaf("DocumentInfo", bi.DocumentInfo)
 			d.leaf("DocumentReceiver", bi.DocumentReceiver)
 			rl := d.child("ReceiverList", bi.ReceiverList.Extra)
@@ -494,36 +494,30 @@ func (x *xw) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (x *xw) WriteString(s string) (int, error) {
+func (x *xw) str(s string) {
 	if x.err != nil {
-		return 0, x.err
+		return
 	}
 	n, err := io.WriteString(x.w, s)
 	x.n += int64(n)
 	x.err = err
-	return n, err
-}
-
-func (x *xw) WriteByte(c byte) error {
-	_, err := x.Write([]byte{c})
-	return err
 }
 
 func (x *xw) flushPending() {
 	if x.pending {
 		x.pending = false
-		x.WriteString(">")
+		x.str(">")
 	}
 }
 
 func (x *xw) raw(s string) {
 	x.flushPending()
-	x.WriteString(s)
+	x.str(s)
 }
 
 func (x *xw) nl(depth int) {
 	x.flushPending()
-	x.WriteString("\n" + strings.Repeat("  ", depth))
+	x.str("\n" + strings.Repeat("  ", depth))
 }
 
 func (x *xw) fail(err error) {
@@ -534,8 +528,8 @@ func (x *xw) fail(err error) {
 
 // document writes the XML declaration and opens the root element.
 func (x *xw) document() *kids {
-	x.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	x.WriteString(`<edXML xmlns="` + Namespace + `" xmlns:edXML="` + Namespace + `"`)
+	x.str(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	x.str(`<edXML xmlns="` + Namespace + `" xmlns:edXML="` + Namespace + `"`)
 	x.pending = true
 	return &kids{x: x, depth: 1, name: "edXML", prefix: "edXML:"}
 }
@@ -588,12 +582,12 @@ func (k *kids) leaf(name, value string) {
 	x.nl(k.depth)
 	q := k.prefix + name
 	if value == "" {
-		x.WriteString("<" + q + "/>")
+		x.str("<" + q + "/>")
 		return
 	}
-	x.WriteString("<" + q + ">")
+	x.str("<" + q + ">")
 	escapeText(x, value)
-	x.WriteString("</" + q + ">")
+	x.str("</" + q + ">")
 }
 
 // child opens a known child element; fixed attributes come before those
@@ -602,7 +596,7 @@ func (k *kids) child(name string, extra Extra, fixed ...Attr) *kids {
 	k.mark(name)
 	x := k.x
 	x.nl(k.depth)
-	x.WriteString("<" + k.prefix + name)
+	x.str("<" + k.prefix + name)
 	writeAttrs(x, append(fixed, extra.Attrs...), name)
 	x.pending = true
 	c := &kids{x: x, depth: k.depth + 1, name: name, prefix: k.prefix, extra: extra, done: make([]bool, len(extra.Elems))}
@@ -624,18 +618,18 @@ func (k *kids) close() {
 	}
 	if x.pending {
 		x.pending = false
-		x.WriteString("/>")
+		x.str("/>")
 		return
 	}
 	x.nl(k.depth - 1)
-	x.WriteString("</" + q + ">")
+	x.str("</" + q + ">")
 }
 
 // writeAttrs writes kept attributes, declaring their namespaces.
 func writeAttrs(x *xw, attrs []Attr, elem string) {
 	declared := map[string]string{"edXML": Namespace, "xml": nsXML}
 	seen := map[string]bool{}
-	var decls, plain strings.Builder
+	var decls, plain sb
 	for _, a := range attrs {
 		if !isNCName(a.Name) {
 			x.fail(invalidf("%s: invalid attribute name %q", elem, a.Name))
@@ -686,8 +680,8 @@ func writeAttrs(x *xw, attrs []Attr, elem string) {
 		escapeAttr(&plain, a.Value)
 		plain.WriteString(`"`)
 	}
-	x.WriteString(decls.String())
-	x.WriteString(plain.String())
+	x.str(decls.String())
+	x.str(plain.String())
 }
 
 // checkText refuses what XML cannot carry.

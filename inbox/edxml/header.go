@@ -271,30 +271,30 @@ func decodeTrace(n *node) (TraceHeaderList, error) {
 			t.TraceHeader = append(t.TraceHeader, th)
 			return err
 		},
-		"Bussiness": func(c *node) error {
-			b, err := decodeBussiness(c, p+"/Bussiness")
-			t.Bussiness = b
+		elBusiness: func(c *node) error {
+			b, err := decodeBusiness(c, p+"/"+elBusiness)
+			t.Business = b
 			return err
 		},
 	}, "TraceHeader")
 	return t, err
 }
 
-func decodeBussiness(n *node, p string) (*Bussiness, error) {
-	b := &Bussiness{}
+func decodeBusiness(n *node, p string) (*Business, error) {
+	b := &Business{}
 	var docType int
 	err := decodeFields(n, p, &b.Extra, map[string]fieldFunc{
-		"BussinessDocType":   rangeField(p+"/BussinessDocType", &docType, int(DocReplace)),
-		"BussinessDocReason": strField(p+"/BussinessDocReason", &b.BussinessDocReason),
-		"DocumentId":         strField(p+"/DocumentId", &b.DocumentID),
-		"Paper":              rangeField(p+"/Paper", &b.Paper, 1),
+		elBusinessDocType:   rangeField(p+"/"+elBusinessDocType, &docType, int(DocReplace)),
+		elBusinessDocReason: strField(p+"/"+elBusinessDocReason, &b.BusinessDocReason),
+		"DocumentId":        strField(p+"/DocumentId", &b.DocumentID),
+		"Paper":             rangeField(p+"/Paper", &b.Paper, 1),
 		"StaffInfo": func(c *node) error {
 			return decodeStaffInfo(c, p+"/StaffInfo", &b.StaffInfo)
 		},
-		"BussinessDocumentInfo": func(c *node) error {
-			q := p + "/BussinessDocumentInfo"
-			bi := &BussinessDocumentInfo{}
-			b.BussinessDocumentInfo = bi
+		elBusinessDocumentInfo: func(c *node) error {
+			q := p + "/" + elBusinessDocumentInfo
+			bi := &BusinessDocumentInfo{}
+			b.BusinessDocumentInfo = bi
 			return decodeFields(c, q, &bi.Extra, map[string]fieldFunc{
 				"DocumentInfo":     strField(q+"/DocumentInfo", &bi.DocumentInfo),
 				"DocumentReceiver": strField(q+"/DocumentReceiver", &bi.DocumentReceiver),
@@ -335,7 +335,7 @@ func decodeBussiness(n *node, p string) (*Bussiness, error) {
 			}, "ReplacementInfo")
 		},
 	})
-	b.BussinessDocType = BussinessDocType(docType)
+	b.BusinessDocType = BusinessDocType(docType)
 	return b, err
 }
 

@@ -38,7 +38,7 @@ func (m *memSink) Put(ctx context.Context, att AttachmentInfo, r io.Reader) (Att
 	n := len(m.puts)
 	m.mu.Unlock()
 	if m.failAt == n {
-		io.CopyN(io.Discard, r, 10)
+		_, _ = io.CopyN(io.Discard, r, 10)
 		return "", errors.New("disk full")
 	}
 	b, err := io.ReadAll(r)

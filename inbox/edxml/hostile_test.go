@@ -30,8 +30,13 @@ func manyEntryZip(t testing.TB, n int) []byte {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for i := range n {
-		w, _ := zw.Create(fmt.Sprintf("f%d.txt", i))
-		w.Write([]byte("x"))
+		w, err := zw.Create(fmt.Sprintf("f%d.txt", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	zw.Close()
 	return buf.Bytes()
@@ -84,7 +89,7 @@ func TestHostile(t *testing.T) {
 		{"name ../x.pdf", att(testAtt{refID: "n", attID: "n", name: "../x.pdf", content: []byte("x")}).bytes(t), Limits{}, ErrUnsafeName},
 		{"name /etc/passwd", att(testAtt{refID: "n", attID: "n", name: "/etc/passwd", content: []byte("x")}).bytes(t), Limits{}, ErrUnsafeName},
 		{`name C:\x`, att(testAtt{refID: "n", attID: "n", name: `C:\x`, content: []byte("x")}).bytes(t), Limits{}, ErrUnsafeName},
-		{"name with a tab", bytes.Replace(att(testAtt{refID: "n", attID: "n", name: "aTABb.pdf", content: []byte("x")}).bytes(t), []byte("TAB"), []byte("&#9;"), -1), Limits{}, ErrUnsafeName},
+		{"name with a tab", bytes.ReplaceAll(att(testAtt{refID: "n", attID: "n", name: "aTABb.pdf", content: []byte("x")}).bytes(t), []byte("TAB"), []byte("&#9;")), Limits{}, ErrUnsafeName},
 		{"name with a C1 control", att(testAtt{refID: "n", attID: "n", name: "a\u0085b.pdf", content: []byte("x")}).bytes(t), Limits{}, ErrUnsafeName},
 		{"name reversing its extension", att(testAtt{refID: "n", attID: "n", name: "hoa-don\u202Efdp.exe", content: []byte("x")}).bytes(t), Limits{}, ErrUnsafeName},
 		{"name of a device", att(testAtt{refID: "n", attID: "n", name: "CON.pdf", content: []byte("x")}).bytes(t), Limits{}, ErrUnsafeName},
@@ -95,7 +100,7 @@ func TestHostile(t *testing.T) {
 		// NUL cannot appear in XML at all: the tokenizer refuses the packet
 		// before the name is looked at.
 		{`name a\x00b`, att(testAtt{refID: "n", attID: "n", name: "a\x00b", content: []byte("x")}).bytes(t), Limits{}, ErrNotEdXML},
-		{"name a&#0;b", bytes.Replace(att(testAtt{refID: "n", attID: "n", name: "aNULb", content: []byte("x")}).bytes(t), []byte("NUL"), []byte("&#0;"), -1), Limits{}, ErrNotEdXML},
+		{"name a&#0;b", bytes.ReplaceAll(att(testAtt{refID: "n", attID: "n", name: "aNULb", content: []byte("x")}).bytes(t), []byte("NUL"), []byte("&#0;")), Limits{}, ErrNotEdXML},
 		{"wrong namespace", testPacket{ns: "http://www.go.vn/eDoc"}.bytes(t), Limits{}, ErrNotEdXML},
 		{"wrong root", []byte(`<EdXMLEnvelope xmlns="` + Namespace + `"/>`), Limits{}, ErrNotEdXML},
 		{"not XML", []byte("%PDF-1.4"), Limits{}, ErrNotEdXML},

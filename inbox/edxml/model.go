@@ -156,9 +156,10 @@ type ResponseFor struct {
 // TraceHeaderList records who handled the packet and what it is for.
 type TraceHeaderList struct {
 	TraceHeader []TraceHeader
-	// Bussiness (the standard's spelling) is nil when the packet has none.
-	Bussiness *Bussiness
-	Extra     Extra
+	// Business is nil when the packet has none. (The standard spells this
+	// element and its children with a double s.)
+	Business *Business
+	Extra    Extra
 }
 
 // TraceHeader is one hop of the packet.
@@ -168,26 +169,26 @@ type TraceHeader struct {
 	Extra     Extra
 }
 
-// BussinessDocType says what a document packet does.
-type BussinessDocType int
+// BusinessDocType says what a document packet does.
+type BusinessDocType int
 
 // The business document types.
 const (
-	DocNew     BussinessDocType = 0
-	DocRevoke  BussinessDocType = 1
-	DocUpdate  BussinessDocType = 2
-	DocReplace BussinessDocType = 3
+	DocNew     BusinessDocType = 0
+	DocRevoke  BusinessDocType = 1
+	DocUpdate  BusinessDocType = 2
+	DocReplace BusinessDocType = 3
 )
 
-// Bussiness is the business part of the trace (spelled as the standard).
-type Bussiness struct {
-	BussinessDocType   BussinessDocType
-	BussinessDocReason string
-	DocumentID         string // the target of a revoke, update or replace
-	Paper              int    // 1 when a paper copy follows
-	StaffInfo          StaffInfo
-	// BussinessDocumentInfo describes an update; nil when absent.
-	BussinessDocumentInfo *BussinessDocumentInfo
+// Business is the business part of the trace: what the packet does.
+type Business struct {
+	BusinessDocType   BusinessDocType
+	BusinessDocReason string
+	DocumentID        string // the target of a revoke, update or replace
+	Paper             int    // 1 when a paper copy follows
+	StaffInfo         StaffInfo
+	// BusinessDocumentInfo describes an update; nil when absent.
+	BusinessDocumentInfo *BusinessDocumentInfo
 	// ReplacementInfoList describes a replacement; nil when absent.
 	ReplacementInfoList *ReplacementInfoList
 	Extra               Extra
@@ -202,8 +203,8 @@ type StaffInfo struct {
 	Extra      Extra
 }
 
-// BussinessDocumentInfo describes what an update changes and for whom.
-type BussinessDocumentInfo struct {
+// BusinessDocumentInfo describes what an update changes and for whom.
+type BusinessDocumentInfo struct {
 	DocumentInfo     string
 	DocumentReceiver string
 	ReceiverList     ReceiverList
@@ -279,15 +280,15 @@ type StatusCode string
 
 // The status codes of AXIS.md §1.
 const (
-	StatusArrived          StatusCode = "01" // arrived, not yet handled
-	StatusRefused          StatusCode = "02" // refused at intake, with a reason
-	StatusAccepted         StatusCode = "03" // accepted and registered
-	StatusAssigned         StatusCode = "04" // assigned by a leader
-	StatusProcessing       StatusCode = "05" // being processed
-	StatusFinished         StatusCode = "06" // finished
-	StatusRecallRequest    StatusCode = "13" // the sender asks for the document back
-	StatusRecallAccepted   StatusCode = "15" // the recipient agrees to the recall or update
-	StatusRecallRefused    StatusCode = "16" // the recipient refuses the recall or update
+	StatusArrived        StatusCode = "01" // arrived, not yet handled
+	StatusRefused        StatusCode = "02" // refused at intake, with a reason
+	StatusAccepted       StatusCode = "03" // accepted and registered
+	StatusAssigned       StatusCode = "04" // assigned by a leader
+	StatusProcessing     StatusCode = "05" // being processed
+	StatusFinished       StatusCode = "06" // finished
+	StatusRecallRequest  StatusCode = "13" // the sender asks for the document back
+	StatusRecallAccepted StatusCode = "15" // the recipient agrees to the recall or update
+	StatusRecallRefused  StatusCode = "16" // the recipient refuses the recall or update
 )
 
 // Status is a status packet.

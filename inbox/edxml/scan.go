@@ -88,10 +88,10 @@ type scanner struct {
 	inCDATA    bool
 	// rawText delivers character data without checking its characters
 	// (see textRaw).
-	rawText bool
-	rootSeen   bool
-	done       bool
-	started    bool
+	rawText  bool
+	rootSeen bool
+	done     bool
+	started  bool
 
 	tok     token
 	textBuf []byte
@@ -785,26 +785,26 @@ func (s *scanner) attrValue() (string, error) {
 			}
 			return "", s.eofErr("in an attribute value")
 		}
-		switch {
-		case c == q:
+		switch c {
+		case q:
 			s.r++
 			return string(b), nil
-		case c == '<':
+		case '<':
 			return "", s.syntax("'<' in an attribute value")
-		case c == '&':
+		case '&':
 			r, err := s.reference()
 			if err != nil {
 				return "", err
 			}
 			b = utf8.AppendRune(b, r)
-		case c == '\r':
+		case '\r':
 			s.r++
 			if n, ok := s.peekByte(); ok && n == '\n' {
 				s.r++
 				s.line++
 			}
 			b = append(b, ' ')
-		case c == '\n' || c == '\t':
+		case '\n', '\t':
 			if c == '\n' {
 				s.line++
 			}

@@ -117,3 +117,12 @@ func organIDShape(s string) bool {
 	}
 	return s[10] >= 'A' && s[10] <= 'Z' && s[11] >= '0' && s[11] <= '9' && s[12] >= '0' && s[12] <= '9'
 }
+
+// The standard spells "Business" with a double s in these element names;
+// the Go names use the English spelling.
+const (
+	elBusiness             = "Bussiness"             //nolint:misspell // the standard's spelling
+	elBusinessDocType      = "BussinessDocType"      //nolint:misspell // the standard's spelling
+	elBusinessDocReason    = "BussinessDocReason"    //nolint:misspell // the standard's spelling
+	elBusinessDocumentInfo = "BussinessDocumentInfo" //nolint:misspell // the standard's spelling
+)

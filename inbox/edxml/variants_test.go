@@ -104,7 +104,9 @@ func docxLike(t testing.TB) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write([]byte("<x/>"))
+		if _, err := w.Write([]byte("<x/>")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
