@@ -170,10 +170,10 @@ func verifyAudit(ctx context.Context, db *sql.DB) (AuditResult, error) {
 	}
 	for rows.Next() && res.OK {
 		var (
-			seq, at, doc       int64
-			actor, action      string
-			detail, prevHash   string
-			hash               string
+			seq, at, doc     int64
+			actor, action    string
+			detail, prevHash string
+			hash             string
 		)
 		if err := rows.Scan(&seq, &at, &actor, &action, &doc, &detail, &prevHash, &hash); err != nil {
 			return AuditResult{}, fmt.Errorf("verify audit: %w", err)

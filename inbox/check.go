@@ -18,6 +18,7 @@ type CheckReport struct {
 	ForeignKeys  []string // PRAGMA foreign_key_check violations
 	MissingBlobs []string // referenced blobs that are not on disk
 	CorruptBlobs []string // referenced blobs whose content does not match their hash (or size)
+	Counts       []string // folder counters that disagree with the documents
 	Audit        AuditResult
 	Blobs        int // referenced blobs checked
 }
@@ -25,7 +26,7 @@ type CheckReport struct {
 // OK reports whether nothing is wrong.
 func (r CheckReport) OK() bool {
 	return len(r.Integrity) == 0 && len(r.ForeignKeys) == 0 && len(r.MissingBlobs) == 0 &&
-		len(r.CorruptBlobs) == 0 && r.Audit.OK
+		len(r.CorruptBlobs) == 0 && len(r.Counts) == 0 && r.Audit.OK
 }
 
 // Check verifies the database (integrity and foreign keys), every blob a
@@ -38,6 +39,9 @@ func (s *Store) Check(ctx context.Context, opts CheckOptions) (CheckReport, erro
 		return rep, err
 	}
 	if rep.ForeignKeys, err = foreignKeyProblems(ctx, s); err != nil {
+		return rep, err
+	}
+	if rep.Counts, err = countProblems(ctx, s); err != nil {
 		return rep, err
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT sha256, max(size) FROM attachments GROUP BY sha256
@@ -145,6 +149,30 @@ func foreignKeyProblems(ctx context.Context, s *Store) ([]string, error) {
 			return nil, fmt.Errorf("foreign key check: %w", err)
 		}
 		out = append(out, fmt.Sprintf("%s row %v refers to a missing %s row", table, rowid, parent))
+	}
+	return out, rows.Err()
+}
+
+func countProblems(ctx context.Context, s *Store) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT c.folder, c.total, c.unread, count(d.id), coalesce(sum(d.read = 0), 0)
+		FROM folder_counts c LEFT JOIN documents d ON d.folder = c.folder GROUP BY c.folder
+		UNION ALL
+		SELECT d.folder, 0, 0, count(*), sum(d.read = 0) FROM documents d
+		WHERE d.folder NOT IN (SELECT folder FROM folder_counts) GROUP BY d.folder`)
+	if err != nil {
+		return nil, fmt.Errorf("check counts: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var folder string
+		var total, unread, realTotal, realUnread int
+		if err := rows.Scan(&folder, &total, &unread, &realTotal, &realUnread); err != nil {
+			return nil, fmt.Errorf("check counts: %w", err)
+		}
+		if total != realTotal || unread != realUnread {
+			out = append(out, fmt.Sprintf("folder %s counts %d (%d unread), holds %d (%d unread)", folder, total, unread, realTotal, realUnread))
+		}
 	}
 	return out, rows.Err()
 }

@@ -329,12 +329,12 @@ func (s *Store) Get(ctx context.Context, id int64) (*Document, error) {
 
 func getDocument(ctx context.Context, tx *sql.Tx, id int64) (*Document, error) {
 	var (
-		d                                        Document
-		dir, st, folder                          string
-		promDate, dueDate, deadline, respDate    string
-		prio                                     int
-		regID, regNumber, regAt                  sql.NullInt64
-		sortAt, createdAt, updatedAt             int64
+		d                                     Document
+		dir, st, folder                       string
+		promDate, dueDate, deadline, respDate string
+		prio                                  int
+		regID, regNumber, regAt               sql.NullInt64
+		sortAt, createdAt, updatedAt          int64
 	)
 	err := tx.QueryRowContext(ctx, `SELECT id, direction, state, folder, document_id, sender_code, sender_name,
 		code_number, code_notation, promulgation_place, promulgation_date, type_code, type_name, subject, content,

@@ -91,6 +91,11 @@ func tokens(folded string) []string {
 // returns "" when the query has no words.
 func ftsQuery(query string) (string, []string) {
 	terms := tokens(fold(query))
+	// A last word of one letter is still being typed and would match most
+	// of the index; wait for the second letter.
+	if n := len(terms); n > 1 && utf8.RuneCountInString(terms[n-1]) == 1 {
+		terms = terms[:n-1]
+	}
 	if len(terms) == 0 {
 		return "", nil
 	}
@@ -102,7 +107,7 @@ func ftsQuery(query string) (string, []string) {
 		b.WriteByte('"')
 		b.WriteString(t) // words hold no quotes
 		b.WriteByte('"')
-		if i == len(terms)-1 {
+		if i == len(terms)-1 && utf8.RuneCountInString(t) > 1 {
 			b.WriteByte('*')
 		}
 	}

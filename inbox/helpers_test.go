@@ -81,8 +81,8 @@ type fixture struct {
 }
 
 var (
-	clerk  = Actor{ID: "vanthu1", Name: "Nguyễn Thị Lan", Department: "Văn thư", Email: "lan@example.vn", Mobile: "0912000001"}
-	leader = Actor{ID: "lanhdao1", Name: "Trần Văn Hùng", Department: "Lãnh đạo"}
+	clerk   = Actor{ID: "vanthu1", Name: "Nguyễn Thị Lan", Department: "Văn thư", Email: "lan@example.vn", Mobile: "0912000001"}
+	leader  = Actor{ID: "lanhdao1", Name: "Trần Văn Hùng", Department: "Lãnh đạo"}
 	officer = Actor{ID: "chuyenvien1", Name: "Lê Minh Tuấn", Department: "Phòng Tổng hợp"}
 )
 

@@ -237,12 +237,12 @@ type Priority int
 
 // Priorities.
 const (
-	PriorityNormal      Priority = 0 // thường
-	PriorityUrgent      Priority = 1 // khẩn
-	PriorityVeryUrgent  Priority = 2 // thượng khẩn
-	PriorityFlash       Priority = 3 // hỏa tốc
-	PriorityFlashTimed  Priority = 4 // hỏa tốc hẹn giờ
-	maxPriority                  = PriorityFlashTimed
+	PriorityNormal     Priority = 0 // thường
+	PriorityUrgent     Priority = 1 // khẩn
+	PriorityVeryUrgent Priority = 2 // thượng khẩn
+	PriorityFlash      Priority = 3 // hỏa tốc
+	PriorityFlashTimed Priority = 4 // hỏa tốc hẹn giờ
+	maxPriority                 = PriorityFlashTimed
 )
 
 // Vietnamese is the priority's badge in the Vietnamese UI.

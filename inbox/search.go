@@ -80,16 +80,6 @@ func scanSummary(dest []any, sm *Summary, today string) func() {
 
 const summaryColumnCount = 17
 
-func openStates() []State {
-	var out []State
-	for _, s := range States() {
-		if s.open() {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // today is the current calendar date in Vietnam, as stored.
 func (s *Store) today() string {
 	return s.now().In(vietnam()).Format(time.DateOnly)
@@ -129,13 +119,7 @@ func (f Filter) where(today string) (string, []any) {
 		add("d.sort_at < ?", millis(f.Until))
 	}
 	if f.Overdue {
-		open := openStates()
-		ph := strings.TrimSuffix(strings.Repeat("?, ", len(open)), ", ")
-		a := []any{today}
-		for _, s := range open {
-			a = append(a, string(s))
-		}
-		add("d.deadline <> '' AND d.deadline < ? AND d.state IN ("+ph+")", a...)
+		add("d.is_open = 1 AND d.deadline <> '' AND d.deadline < ?", today)
 	}
 	if f.Unread {
 		add("d.read = 0")
@@ -209,8 +193,18 @@ func (s *Store) List(ctx context.Context, f Filter, p Page) ([]Summary, Cursor, 
 // Search finds documents by words in their subject, content, number and
 // notation, organisation names, signer and attachments' text, ignoring
 // Vietnamese diacritics and case. Every word must occur; the last one may
-// be the start of a word. Results are ranked by relevance (bm25), then
-// date. A query without words lists the newest documents.
+// be the start of a word (from two letters on). Results are ranked by
+// relevance (bm25: subject, then number, content, names, attachments),
+// then date.
+//
+// The ranking considers the newest Options.SearchWindow documents that
+// match the words and the filter (1000 by default). Folded Vietnamese
+// syllables are few and frequent, so a broad query can match most of a
+// 100 000-document inbox, and ranking all of them takes hundreds of
+// milliseconds; within the window a search stays within a few
+// milliseconds. A query matching more than the window ranks its newest
+// matches; narrowing the words or the filter (e.g. by date) reaches older
+// ones. A query without words lists the newest documents.
 func (s *Store) Search(ctx context.Context, query string, f Filter, limit int) ([]Hit, error) {
 	if limit <= 0 {
 		limit = 50
@@ -230,17 +224,22 @@ func (s *Store) Search(ctx context.Context, query string, f Filter, limit int) (
 	today := s.today()
 	where, args := f.where(today)
 	args = append([]any{match}, args...)
-	args = append(args, limit)
+	args = append(args, s.opts.SearchWindow, limit)
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	rows, err := tx.QueryContext(ctx, `SELECT `+summaryColumns+`, d.content, d.signer_competence, d.signer_position,
-		d.signer_name, bm25(doc_fts, 8.0, 3.0, 6.0, 2.0, 2.0, 1.0) AS rank
+	// The inner query walks the matches newest first (FTS5 gives them in
+	// rowid order, and ids grow with time) and stops after the window; the
+	// outer one ranks what it found.
+	rows, err := tx.QueryContext(ctx, `SELECT * FROM (
+		SELECT `+summaryColumns+`, d.content, d.signer_competence, d.signer_position,
+			d.signer_name, bm25(doc_fts, 8.0, 3.0, 6.0, 2.0, 2.0, 1.0) AS score
 		FROM doc_fts JOIN documents d ON d.id = doc_fts.rowid
 		WHERE doc_fts MATCH ? AND `+where+`
-		ORDER BY rank, d.sort_at DESC, d.id DESC LIMIT ?`, args...)
+		ORDER BY doc_fts.rowid DESC LIMIT ?)
+		ORDER BY score, sort_at DESC, id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -343,7 +342,8 @@ func snippet(text string, terms []string) (string, []Span, bool) {
 			j += size
 		}
 		w := folded[i:j]
-		m := strings.HasPrefix(w, terms[len(terms)-1])
+		last := terms[len(terms)-1]
+		m := w == last || utf8.RuneCountInString(last) > 1 && strings.HasPrefix(w, last)
 		for _, t := range terms[:len(terms)-1] {
 			m = m || w == t
 		}
@@ -399,36 +399,24 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 		return c, fmt.Errorf("count documents: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	for _, q := range []struct {
-		sql    string
-		unread bool
-	}{
-		{`SELECT folder, count(*) FROM documents GROUP BY folder`, false},
-		{`SELECT folder, count(*) FROM documents WHERE read = 0 GROUP BY folder`, true},
-	} {
-		rows, err := tx.QueryContext(ctx, q.sql)
-		if err != nil {
+	rows, err := tx.QueryContext(ctx, `SELECT folder, total, unread FROM folder_counts`)
+	if err != nil {
+		return c, fmt.Errorf("count documents: %w", err)
+	}
+	for rows.Next() {
+		var f string
+		var fc FolderCount
+		if err := rows.Scan(&f, &fc.Total, &fc.Unread); err != nil {
+			rows.Close()
 			return c, fmt.Errorf("count documents: %w", err)
 		}
-		for rows.Next() {
-			var f string
-			var n int
-			if err := rows.Scan(&f, &n); err != nil {
-				rows.Close()
-				return c, fmt.Errorf("count documents: %w", err)
-			}
-			fc := c.Folders[Folder(f)]
-			if q.unread {
-				fc.Unread = n
-			} else {
-				fc.Total = n
-			}
+		if fc.Total > 0 {
 			c.Folders[Folder(f)] = fc
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return c, fmt.Errorf("count documents: %w", err)
-		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return c, fmt.Errorf("count documents: %w", err)
 	}
 	where, args := Filter{Overdue: true}.where(s.today())
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM documents d WHERE `+where, args...).Scan(&c.Overdue); err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,9 +38,12 @@ func TestFTSQuery(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"cong van khan", `"cong" "van" "khan"*`},
 		{"  Công-văn  KHẨN ", `"cong" "van" "khan"*`},
-		{`"quoted" OR NEAR(x)`, `"quoted" "or" "near" "x"*`},
+		{`"quoted" OR NEAR(xy)`, `"quoted" "or" "near" "xy"*`},
 		{"7816/VPCP-TTĐT", `"7816" "vpcp" "ttdt"*`},
 		{" - \" * ", ""},
+		{"cong van k", `"cong" "van"*`}, // a one-letter last word is still being typed
+		{"d", `"d"`},
+		{"Đ", `"d"`},
 	}
 	for _, c := range cases {
 		if got, _ := ftsQuery(c.in); got != c.want {
@@ -122,17 +126,17 @@ func TestSearchDiacriticsAndPrefix(t *testing.T) {
 		{"cong van khan", []int64{f.khan}},
 		{"Công văn khẩn", []int64{f.khan}},
 		{"CONG VAN KHAN", []int64{f.khan}},
-		{"duong", []int64{f.duong}},        // d matches đ
-		{"đường ven", []int64{f.duong}},    // đ in the query too
+		{"duong", []int64{f.duong}},     // d matches đ
+		{"đường ven", []int64{f.duong}}, // đ in the query too
 		{"de nghi dau tu", []int64{f.duong}},
 		{"phong cho", []int64{f.outgoingID, f.khan}}, // the last word is a prefix
 		{"chong bao lut", []int64{f.khan}},
 		{"khan duong", nil},                // every word must occur
 		{"ngan sach", []int64{f.ngansach}}, // attachment text
 		{"quyet toan ngan", []int64{f.ngansach}},
-		{"ha tinh", []int64{f.duong}},         // organisation name
+		{"ha tinh", []int64{f.duong}},                                 // organisation name
 		{"nguyen sy hiep", []int64{f.khan, f.duong, f.ngansach}[0:0]}, // filled below
-		{"VPCP-TTĐT", nil},                    // filled below
+		{"VPCP-TTĐT", nil},                                            // filled below
 	}
 	cases[len(cases)-2].want = []int64{f.ngansach, f.duong, f.khan} // signer of all three, newest first
 	cases[len(cases)-1].want = []int64{f.ngansach, f.duong, f.khan}
@@ -333,6 +337,42 @@ func TestCounts(t *testing.T) {
 	}
 }
 
+func TestOpenMatchesSQL(t *testing.T) {
+	f := newFixture(t)
+	for _, st := range States() {
+		var open bool
+		if err := f.s.r.QueryRowContext(f.ctx, `SELECT ? IN ('arrived', 'registered', 'assigned',
+			'processing', 'recall_requested', 'draft', 'submitted', 'returned', 'approved')`, string(st)).Scan(&open); err != nil {
+			t.Fatal(err)
+		}
+		if open != st.open() {
+			t.Errorf("state %s: SQL is_open %v, Go %v", st, open, st.open())
+		}
+	}
+	var def string
+	if err := f.s.r.QueryRowContext(f.ctx, `SELECT sql FROM sqlite_schema WHERE name = 'documents'`).Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range States() {
+		if st.open() != strings.Contains(def, "'"+string(st)+"'") {
+			t.Errorf("documents.is_open and State.open disagree on %s", st)
+		}
+	}
+}
+
+func TestCountsAreChecked(t *testing.T) {
+	f := newSearchFixture(t)
+	if rep, err := f.s.Check(f.ctx, CheckOptions{}); err != nil || !rep.OK() {
+		t.Fatalf("Check: %+v %v", rep, err)
+	}
+	f.exec(t, `UPDATE folder_counts SET total = total + 1 WHERE folder = 'drafts'`)
+	rep, err := f.s.Check(f.ctx, CheckOptions{})
+	if err != nil || rep.OK() || len(rep.Counts) != 1 || !strings.Contains(rep.Counts[0], "drafts") {
+		t.Errorf("Check after tampering with a counter: %+v %v", rep.Counts, err)
+	}
+	f.exec(t, `UPDATE folder_counts SET total = total - 1 WHERE folder = 'drafts'`)
+}
+
 func TestLabels(t *testing.T) {
 	for _, s := range States() {
 		if s.Vietnamese() == string(s) || s.English() == string(s) {
@@ -349,5 +389,30 @@ func TestLabels(t *testing.T) {
 	}
 	if PriorityFlash.Vietnamese() != "Hỏa tốc" || PriorityNormal.English() != "Normal" {
 		t.Error("priority labels")
+	}
+}
+
+func TestSearchWindow(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.SearchWindow = 2 })
+	best := f.insert(t, f.incoming("Kế hoạch phòng chống thiên tai"))
+	f.clock.Advance(time.Minute)
+	mid := f.insert(t, f.incoming("Báo cáo"), f.attachment(t, "a.pdf", "a", "thiên tai năm nay"))
+	f.clock.Advance(time.Minute)
+	newest := f.insert(t, f.incoming("Tổng hợp"), f.attachment(t, "b.pdf", "b", "thiên tai năm trước"))
+	for range 5 {
+		f.insert(t, f.incoming("Văn bản khác"))
+	}
+	// Only the two newest matches are ranked: the best one is older.
+	hits, err := f.s.Search(f.ctx, "thien tai", Filter{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(hits); len(got) != 2 || slices.Contains(got, best) || !slices.Contains(got, mid) || !slices.Contains(got, newest) {
+		t.Errorf("window of 2: got %v, want %d and %d", got, mid, newest)
+	}
+	// A filter narrows the matches before the window.
+	hits, err = f.s.Search(f.ctx, "thien tai", Filter{Until: f.clock.Now().Add(-time.Second)}, 10)
+	if err != nil || !slices.Equal(ids(hits), []int64{best, mid}) {
+		t.Errorf("window after a date filter: got %v %v, want [%d %d]", ids(hits), err, best, mid)
 	}
 }

@@ -36,6 +36,9 @@ type Options struct {
 	// Self is this desk's agency: the sender of status packets and the
 	// issuer of outgoing documents.
 	Self Organization
+	// SearchWindow is how many of the newest matching documents Search
+	// ranks (default 1000); see Search.
+	SearchWindow int
 }
 
 // Store is one desk's local inbox: dir/inbox.db and dir/blobs/.
@@ -67,6 +70,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.SearchWindow <= 0 {
+		opts.SearchWindow = 1000
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {

@@ -17,13 +17,13 @@ func TestIncomingWorkflowNotifiesSender(t *testing.T) {
 
 	deadline := time.Date(2024, 3, 30, 0, 0, 0, 0, vietnam())
 	steps := []struct {
-		name     string
-		do       func() error
-		state    State
-		code     StatusCode // "" when no packet is due
-		desc     string     // substring of the description
-		action   Action
-		actor    string
+		name   string
+		do     func() error
+		state  State
+		code   StatusCode // "" when no packet is due
+		desc   string     // substring of the description
+		action Action
+		actor  string
 	}{
 		{"insert", func() error { return nil }, StateArrived, StatusArrived, "Đã nhận", ActionReceive, "axis"},
 		{"register", func() error {
@@ -449,10 +449,10 @@ func (f *fixture) docIn(t testing.TB, st State) int64 {
 
 // snapshot is everything an illegal action must leave alone.
 type snapshot struct {
-	doc                        *Document
-	audit, outbox, comments    int
-	assignments, regNumbers    int
-	attachments, statuses      int
+	doc                     *Document
+	audit, outbox, comments int
+	assignments, regNumbers int
+	attachments, statuses   int
 }
 
 func (f *fixture) snapshot(t testing.TB, id int64) snapshot {
