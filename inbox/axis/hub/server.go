@@ -61,6 +61,7 @@ const (
 	DefaultWindow    = 5 * time.Minute
 	DefaultListLimit = 500
 	maxSmallBody     = 64 << 10 // registerAgency's JSON
+	minSecretLen     = 16       // below this a secret is logged as weak
 )
 
 // Server is the reference axis: an http.Handler serving the calls of
@@ -187,6 +188,9 @@ func (s *Server) loadSystems(ctx context.Context, systems []System, key []byte) 
 			a.Owner, a.Updated = "", now
 			if _, err := s.store.PutAgency(ctx, a); err != nil {
 				return err
+			}
+			if len(sys.Secret) < minSecretLen {
+				s.log.Warn("short system secret; use at least 16 random bytes", "systemId", sys.ID, "length", len(sys.Secret))
 			}
 			s.addSystem(sys)
 		}
@@ -443,7 +447,7 @@ func (s *Server) serveCall(ctx context.Context, w *recorder, r *http.Request, na
 		s.fail(w, axis.NewError(axis.CodeTooLarge, fmt.Sprintf("the request body has %d bytes; at most %d are accepted", r.ContentLength, limit)))
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	r.Body = http.MaxBytesReader(w.ResponseWriter, r.Body, limit)
 
 	now := s.now()
 	v, err := axis.Verify(r, axis.VerifyOptions{Secret: s.secret, Now: now, Window: s.window, SDKCompat: s.sdkCompat})

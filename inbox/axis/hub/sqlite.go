@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -33,11 +34,18 @@ type SQLite struct {
 
 var _ Store = (*SQLite)(nil)
 
-// OpenSQLite opens (creating if needed) the database at path and brings
-// its schema up to date.
+// OpenSQLite opens (creating if needed, mode 0600) the database at path
+// and brings its schema up to date.
 func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("hub: unusable database path %q", path)
+	}
+	// The database holds official documents: readable by its owner only.
+	// SQLite gives its -wal and -shm files the database file's mode.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		_ = f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("hub: create %s: %w", path, err)
 	}
 	params := url.Values{}
 	params.Add("_pragma", "busy_timeout(10000)")

@@ -2,7 +2,9 @@ package hub_test
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -40,6 +42,9 @@ func TestSQLiteReopen(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if info, err := os.Stat(path); err != nil || runtime.GOOS != "windows" && info.Mode().Perm() != 0o600 {
+		t.Errorf("the database file: %v %v, want mode 0600", info.Mode(), err)
 	}
 	s = openSQLite(t, path)
 	e, err := s.Entry(t.Context(), "d1")

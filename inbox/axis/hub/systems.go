@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -162,7 +163,7 @@ func LoadKeyFile(path string, create bool) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hub: key file: %w", err)
 	}
-	if info.Mode().Perm()&0o077 != 0 {
+	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("hub: key file %s is open to others (mode %04o); chmod 600 it", path, info.Mode().Perm())
 	}
 	b, err := os.ReadFile(path)
