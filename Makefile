@@ -12,7 +12,7 @@ FUZZMIN   ?= 0
 
 # Debian packages the build, the tests and the benchmarks need.
 DEBS := ca-certificates gcc pkg-config openssl poppler-utils qpdf libnss3-tools \
-        softhsm2 ghostscript procps time xmlsec1
+        softhsm2 ghostscript procps time xmlsec1 postgresql
 
 export CGO_ENABLED ?= 1
 
