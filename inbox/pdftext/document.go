@@ -46,7 +46,8 @@ func sniff(r io.ReaderAt, size int64) error {
 }
 
 // read reads the document in r with inst into d. It stops at the first
-// error, at ctx's end or when a limit is reached.
+// error, at ctx's end or when a limit is reached. Errors are one line: those
+// of wazero may span several, and mean nothing to a clerk anyway.
 func (d *document) read(ctx context.Context, inst pdfium.Pdfium, r io.ReaderAt, size int64) error {
 	doc, err := inst.OpenDocument(&requests.OpenDocument{
 		FileReader:     io.NewSectionReader(r, 0, size),
@@ -55,20 +56,20 @@ func (d *document) read(ctx context.Context, inst pdfium.Pdfium, r io.ReaderAt, 
 	if err != nil {
 		return openError(err)
 	}
-	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
+	defer func() { _, _ = inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document}) }()
 
 	count, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: doc.Document})
 	if err != nil {
-		return fmt.Errorf("could not count the pages: %w", err)
+		return fmt.Errorf("%w: its pages cannot be counted", ErrNotPDF)
 	}
 	d.pages = max(count.PageCount, 0)
 	for i := range min(d.pages, d.maxPages) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		text, partial, err := d.page(ctx, inst, doc.Document, i)
+		text, partial, err := d.page(inst, doc.Document, i)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: page %d cannot be read", ErrNotPDF, i+1)
 		}
 		d.add(text, partial)
 		d.done++
@@ -86,28 +87,26 @@ func openError(err error) error {
 		return ErrEncrypted
 	case errors.Is(err, pdfiumerrors.ErrSecurity):
 		return fmt.Errorf("%w with an unsupported encryption", ErrEncrypted)
-	case errors.Is(err, pdfiumerrors.ErrFormat), errors.Is(err, pdfiumerrors.ErrFile),
-		errors.Is(err, pdfiumerrors.ErrPage), errors.Is(err, pdfiumerrors.ErrUnknown):
-		return ErrNotPDF
 	}
-	return fmt.Errorf("could not open the PDF: %w", err)
+	return ErrNotPDF
 }
 
-// page returns the text of page i; a page PDFium cannot load has none.
-// partial reports that the text was not read to its end because it exceeds
-// what MaxBytes leaves.
-// Annotations (signature appearances, stamps, form fields) are first
-// flattened into the page content, as they are displayed, so that their
-// text is found too.
-func (d *document) page(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, i int) (text string, partial bool, err error) {
+// page returns the text of page i. A page PDFium cannot load (a broken
+// page object) has no text; any other failure is an error. partial reports
+// that the text was not read to its end because it exceeds what MaxBytes
+// leaves. Annotations (signature appearances, stamps, form fields) are
+// first flattened into the page content, as they are displayed, so that
+// their text is found too.
+func (d *document) page(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, i int) (text string, partial bool, err error) {
 	page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: i}}
+	// go-pdfium loads the page for this first call, and keeps it loaded
+	// for the next calls on the same index.
 	annots, err := inst.FPDFPage_GetAnnotCount(&requests.FPDFPage_GetAnnotCount{Page: page})
-	if err != nil {
-		if ctx.Err() != nil {
-			return "", false, ctx.Err()
-		}
-		// go-pdfium loads the page for this first call.
+	if errors.Is(err, pdfiumerrors.ErrPage) {
 		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
 	}
 	if annots.Count > 0 {
 		// A failed flattening leaves the page as it was.
@@ -118,12 +117,12 @@ func (d *document) page(ctx context.Context, inst pdfium.Pdfium, doc references.
 	}
 	tp, err := inst.FPDFText_LoadPage(&requests.FPDFText_LoadPage{Page: page})
 	if err != nil {
-		return "", false, fmt.Errorf("could not read the text of page %d: %w", i+1, err)
+		return "", false, err
 	}
-	defer inst.FPDFText_ClosePage(&requests.FPDFText_ClosePage{TextPage: tp.TextPage})
+	defer func() { _, _ = inst.FPDFText_ClosePage(&requests.FPDFText_ClosePage{TextPage: tp.TextPage}) }()
 	n, err := inst.FPDFText_CountChars(&requests.FPDFText_CountChars{TextPage: tp.TextPage})
 	if err != nil {
-		return "", false, fmt.Errorf("could not read the text of page %d: %w", i+1, err)
+		return "", false, err
 	}
 	var b strings.Builder
 	for start := 0; start < n.Count; start += charsPerCall {
@@ -134,9 +133,10 @@ func (d *document) page(ctx context.Context, inst pdfium.Pdfium, doc references.
 			Count:      min(charsPerCall, n.Count-start),
 		})
 		if err != nil {
-			return "", false, fmt.Errorf("could not read the text of page %d: %w", i+1, err)
+			return "", false, err
 		}
 		b.WriteString(t.Text)
+		// Cleaning may shorten the text, but not to a quarter.
 		if b.Len() > 4*(d.maxBytes-d.size)+charsPerCall {
 			return b.String(), start+charsPerCall < n.Count, nil
 		}

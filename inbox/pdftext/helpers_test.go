@@ -2,33 +2,125 @@ package pdftext
 
 import (
 	"bytes"
-	"compress/zlib"
+	"context"
+	"errors"
 	"fmt"
+	"hash/adler32"
+	"math/bits"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/vanthu/vanthu/signing/demodoc"
 )
 
-// testCache is the compilation cache the tests share, so that PDFium is
-// compiled once per test binary run.
+// testCache is the compilation cache the tests share. It is filled once by
+// the startup command (testdata/startup), built without the race detector:
+// under -race, wazero's compiler would take minutes.
 var testCache string
 
+var (
+	tools     = map[string]string{} // built commands, by package directory
+	toolsMu   sync.Mutex
+	warmOnce  sync.Once
+	warmErr   error
+	sharedMu  sync.Mutex
+	sharedExt *Extractor
+)
+
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "pdftext-cache-")
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "pdftext-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return 1
 	}
-	testCache = dir
+	defer os.RemoveAll(dir)
+	testCache = filepath.Join(dir, "cache")
 	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	if sharedExt != nil {
+		if err := sharedExt.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "Close:", err)
+			code = 1
+		}
+	}
+	return code
+}
+
+// buildTool builds the command in testdata/name without the race detector
+// and returns its path.
+func buildTool(t testing.TB, name string) string {
+	t.Helper()
+	toolsMu.Lock()
+	defer toolsMu.Unlock()
+	if p, ok := tools[name]; ok {
+		return p
+	}
+	gocmd := need(t, "go", "golang")
+	out := filepath.Join(filepath.Dir(testCache), name)
+	cmd := exec.Command(gocmd, "build", "-o", out, "./testdata/"+name)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./testdata/%s: %v\n%s", name, err, msg)
+	}
+	tools[name] = out
+	return out
+}
+
+// startupResult is what testdata/startup measured.
+type startupResult struct {
+	newTime, firstText  time.Duration
+	firstRSS, rss, peak uint64 // bytes; 0 without /proc
+}
+
+// startup runs testdata/startup on the cache directory dir: a new process
+// reads the PDF files, n documents in all, with the given workers.
+func startup(t testing.TB, dir string, n, workers int, pdfs ...string) startupResult {
+	t.Helper()
+	args := append([]string{"-cache", dir, "-n", fmt.Sprint(n), "-workers", fmt.Sprint(workers)}, pdfs...)
+	out, err := exec.Command(buildTool(t, "startup"), args...).Output()
+	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			t.Fatalf("startup: %v\n%s", err, exit.Stderr)
+		}
+		t.Fatalf("startup: %v", err)
+	}
+	var r startupResult
+	var size int
+	if _, err := fmt.Sscan(string(out), &r.newTime, &r.firstText, &size, &r.firstRSS, &r.rss, &r.peak); err != nil || size == 0 {
+		t.Fatalf("startup printed %q", out)
+	}
+	return r
+}
+
+// warmCache fills testCache.
+func warmCache(t testing.TB) {
+	t.Helper()
+	warmOnce.Do(func() {
+		doc, err := demodoc.Generate(demodoc.Example(demodoc.CongVan, 1))
+		if err != nil {
+			warmErr = err
+			return
+		}
+		pdf := filepath.Join(filepath.Dir(testCache), "warm.pdf")
+		if warmErr = os.WriteFile(pdf, doc.PDF, 0o600); warmErr != nil {
+			return
+		}
+		startup(t, testCache, 1, 1, pdf)
+	})
+	if warmErr != nil {
+		t.Fatal(warmErr)
+	}
 }
 
 // newExtractor returns an Extractor on the shared cache, closed at the end
@@ -36,6 +128,7 @@ func TestMain(m *testing.M) {
 func newExtractor(t testing.TB, opts Options) *Extractor {
 	t.Helper()
 	if opts.CacheDir == "" {
+		warmCache(t)
 		opts.CacheDir = testCache
 	}
 	e, err := New(t.Context(), opts)
@@ -48,6 +141,23 @@ func newExtractor(t testing.TB, opts Options) *Extractor {
 		}
 	})
 	return e
+}
+
+// shared returns the Extractor with default options (two workers) that
+// the tests share: under -race every wazero runtime costs seconds.
+func shared(t testing.TB) *Extractor {
+	t.Helper()
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if sharedExt == nil {
+		warmCache(t)
+		e, err := New(context.Background(), Options{CacheDir: testCache, Workers: 2})
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		sharedExt = e
+	}
+	return sharedExt
 }
 
 // need returns the path of an external tool, failing the test when it is
@@ -157,15 +267,6 @@ func stream(dict string, data []byte) string {
 	return fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(data), data)
 }
 
-// deflate compresses the output of write for a /FlateDecode stream.
-func deflate(write func(w *zlib.Writer)) []byte {
-	var b bytes.Buffer
-	w, _ := zlib.NewWriterLevel(&b, zlib.BestCompression)
-	write(w)
-	_ = w.Close()
-	return b.Bytes()
-}
-
 // bytes returns the file with the catalog root.
 func (f *pdfFile) bytes(root int) []byte {
 	var b bytes.Buffer
@@ -245,23 +346,76 @@ func zeroPagePDF() []byte {
 }
 
 // inflateBombPDF returns a one-page PDF whose content stream inflates to
-// size bytes of drawing operators that draw nothing.
+// size bytes of drawing operators that draw nothing ("q Q q Q …").
 func inflateBombPDF(size int) []byte {
-	data := deflate(func(w *zlib.Writer) {
-		chunk := bytes.Repeat([]byte("q Q "), 1<<14)
-		for n := 0; n < size; n += len(chunk) {
-			_, _ = w.Write(chunk)
-		}
-		_, _ = w.Write([]byte("BT /F1 12 Tf 72 770 Td (after the bomb) Tj ET"))
-	})
 	f := &pdfFile{}
 	catalog := f.reserve()
 	pages := f.reserve()
 	font := f.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-	content := f.add(stream("/Filter /FlateDecode", data))
+	content := f.add(stream("/Filter /FlateDecode", zlibRepeat("q Q ", size)))
 	page := f.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >>",
 		pages, font, content))
 	f.set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
 	f.set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
 	return f.bytes(catalog)
+}
+
+// zlibRepeat returns a zlib stream of unit (4 bytes) repeated to about size
+// bytes, written by hand: one block with the fixed Huffman codes, where
+// unit is four literals and everything else copies of 258 bytes from 4
+// bytes back, 13 bits each. (compress/flate would have to read all of it,
+// which takes long under the race detector.)
+func zlibRepeat(unit string, size int) []byte {
+	copies := (size-len(unit))/258&^1 + 2 // even: the output ends with a whole unit
+	w := &bitWriter{buf: []byte{0x78, 0x01}}
+	w.bits(1, 1) // final block
+	w.bits(1, 2) // fixed Huffman codes
+	for _, c := range []byte(unit) {
+		w.code(0x30+uint32(c), 8) // literals 0-143: 8 bits from 00110000
+	}
+	for range copies {
+		w.code(0xc5, 8) // length 258: code 285, 8 bits from 11000000
+		w.code(3, 5)    // distance 4: code 3, no extra bits
+	}
+	w.code(0, 7) // end of block: code 256, 7 bits
+	w.flush()
+
+	// Adler-32 of the output, which is unit repeated.
+	total := len(unit) + 258*copies
+	chunk := []byte(strings.Repeat(unit, 1<<18))
+	sum := adler32.New()
+	for n := total; n > 0; n -= min(n, len(chunk)) {
+		sum.Write(chunk[:min(n, len(chunk))])
+	}
+	return sum.Sum(w.buf)
+}
+
+// bitWriter writes a DEFLATE bit stream.
+type bitWriter struct {
+	buf []byte
+	acc uint64
+	n   uint
+}
+
+// bits writes the n low bits of v, least significant first.
+func (w *bitWriter) bits(v uint32, n uint) {
+	w.acc |= uint64(v) << w.n
+	w.n += n
+	for w.n >= 8 {
+		w.buf = append(w.buf, byte(w.acc))
+		w.acc >>= 8
+		w.n -= 8
+	}
+}
+
+// code writes an n-bit Huffman code, most significant bit first.
+func (w *bitWriter) code(c uint32, n uint) {
+	w.bits(bits.Reverse32(c)>>(32-n), n)
+}
+
+func (w *bitWriter) flush() {
+	if w.n > 0 {
+		w.buf = append(w.buf, byte(w.acc))
+		w.acc, w.n = 0, 0
+	}
 }

@@ -152,7 +152,7 @@ func New(ctx context.Context, opts Options) (*Extractor, error) {
 		first.discard()
 		e.closeCache()
 		stop()
-		return nil, fmt.Errorf("could not start PDFium: %w", err)
+		return nil, fmt.Errorf("could not start PDFium: %s", firstLine(err))
 	}
 	e.slots <- first
 	for range opts.Workers - 1 {
@@ -208,11 +208,13 @@ func removeCache(dir string) error {
 
 // Text returns the text of the PDF in r (size bytes): the text of each page,
 // lines separated by "\n" and pages by "\f", in Unicode NFC. At most
-// Options.MaxPages pages and Options.MaxBytes bytes are kept; when a limit
-// cuts the text, or the time runs out, Text returns what it read together
-// with an error wrapping ErrTooBig or ErrTimeout. Other errors wrap
-// ErrNotPDF, ErrEncrypted or ErrClosed, or are ctx's error, and come with
-// no text.
+// Options.MaxPages pages and Options.MaxBytes bytes are kept.
+//
+// Errors wrap ErrNotPDF, ErrEncrypted, ErrTooBig, ErrTimeout or ErrClosed,
+// or are ctx's error. When reading stops part way (a limit of Options, the
+// timeout, or a page that breaks PDFium), Text also returns the text read
+// until then, for the search index to keep. A page that PDFium cannot load
+// at all is read as empty, as pdftotext does.
 //
 // r is read only during the call, possibly from another goroutine than the
 // caller's; a read that blocks delays the timeout until it returns.

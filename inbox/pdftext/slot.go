@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/webassembly"
@@ -68,7 +69,7 @@ func (s *slot) discard() {
 func (e *Extractor) run(ctx context.Context, s *slot, r io.ReaderAt, size int64) (string, error) {
 	if s.pool == nil {
 		if err := s.start(e); err != nil {
-			return "", fmt.Errorf("could not start PDFium: %w", err)
+			return "", fmt.Errorf("could not start PDFium: %s", firstLine(err))
 		}
 	}
 	docCtx, cancel := context.WithTimeoutCause(ctx, e.opts.Timeout, ErrTimeout)
@@ -83,7 +84,9 @@ func (e *Extractor) run(ctx context.Context, s *slot, r io.ReaderAt, size int64)
 	}
 	var err error
 	inst, err := s.pool.GetInstanceWithContext(docCtx)
-	if err == nil {
+	if err != nil {
+		err = fmt.Errorf("could not start PDFium: %s", firstLine(err))
+	} else {
 		err = d.read(docCtx, inst, r, size)
 		// With workers not reused, Close also discards the instance.
 		_ = inst.Close()
@@ -104,7 +107,14 @@ func (e *Extractor) run(ctx context.Context, s *slot, r io.ReaderAt, size int64)
 		// PDFium stops, or skips what it could not allocate.
 		return d.text(), fmt.Errorf("%w: it needs more than %d MiB of memory, %d of %d pages read", ErrTooBig, e.opts.MaxMemory>>20, d.done, d.pages)
 	case err != nil:
-		return "", err
+		return d.text(), err
 	}
 	return d.text(), d.limitErr()
+}
+
+// firstLine returns the first line of err's message: wazero's errors carry
+// a stack trace.
+func firstLine(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return msg
 }
