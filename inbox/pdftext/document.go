@@ -48,10 +48,10 @@ func sniff(r io.ReaderAt, size int64) error {
 // read reads the document in r with inst into d. It stops at the first
 // error, at ctx's end or when a limit is reached. Errors are one line: those
 // of wazero may span several, and mean nothing to a clerk anyway.
-func (d *document) read(ctx context.Context, inst pdfium.Pdfium, r io.ReaderAt, size int64) error {
+func (d *document) read(ctx context.Context, inst pdfium.Pdfium, src *source) error {
 	doc, err := inst.OpenDocument(&requests.OpenDocument{
-		FileReader:     io.NewSectionReader(r, 0, size),
-		FileReaderSize: size,
+		FileReader:     src,
+		FileReaderSize: src.size,
 	})
 	if err != nil {
 		return openError(err)

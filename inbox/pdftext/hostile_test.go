@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"regexp"
@@ -103,6 +104,37 @@ func TestEncrypted(t *testing.T) {
 		t.Fatalf("with only an owner password: %v", err)
 	}
 	checkLines(t, doc, data, got)
+}
+
+// failingReader fails after the first 1 KiB, as a disk or network share
+// might.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (r failingReader) ReadAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) > 1024 {
+		return 0, r.err
+	}
+	return copy(p, r.data[off:]), nil
+}
+
+// TestReadError tells a file that cannot be read from one that is not a
+// PDF, and a file shorter than its size from a readable one.
+func TestReadError(t *testing.T) {
+	e := shared(t)
+	doc := example(t, demodoc.CongVan, 16, 0)
+	ioErr := errors.New("the network share went away")
+	got, err := e.Text(t.Context(), failingReader{doc.PDF, ioErr}, int64(len(doc.PDF)))
+	if !errors.Is(err, ioErr) || got != "" {
+		t.Errorf("got %q, %v; want the reader's error", got, err)
+	}
+	// A size larger than the file.
+	got, err = e.Text(t.Context(), bytes.NewReader(doc.PDF), int64(len(doc.PDF))+1000)
+	if !errors.Is(err, io.ErrUnexpectedEOF) || got != "" {
+		t.Errorf("size too large: got %q, %v; want io.ErrUnexpectedEOF", got, err)
+	}
 }
 
 func TestZeroPages(t *testing.T) {

@@ -216,8 +216,8 @@ func removeCache(dir string) error {
 // until then, for the search index to keep. A page that PDFium cannot load
 // at all is read as empty, as pdftotext does.
 //
-// r is read only during the call, possibly from another goroutine than the
-// caller's; a read that blocks delays the timeout until it returns.
+// r is read only during the call, from the calling goroutine, as PDFium
+// needs it; a read that blocks delays the timeout until it returns.
 func (e *Extractor) Text(ctx context.Context, r io.ReaderAt, size int64) (string, error) {
 	if err := e.enter(); err != nil {
 		return "", err

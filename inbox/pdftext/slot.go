@@ -87,9 +87,14 @@ func (e *Extractor) run(ctx context.Context, s *slot, r io.ReaderAt, size int64)
 	if err != nil {
 		err = fmt.Errorf("could not start PDFium: %s", firstLine(err))
 	} else {
-		err = d.read(docCtx, inst, r, size)
+		src := &source{r: r, size: size}
+		err = d.read(docCtx, inst, src)
+		src.detach()
 		// With workers not reused, Close also discards the instance.
 		_ = inst.Close()
+		if err != nil && src.err != nil {
+			err = fmt.Errorf("could not read the file: %w", src.err)
+		}
 	}
 	killed := !stopKill()
 	if killed || e.base.Err() != nil {
