@@ -28,7 +28,7 @@ func validSHA(sha string) bool {
 		return false
 	}
 	for _, c := range sha {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 			return false
 		}
 	}
@@ -188,7 +188,7 @@ type GCReport struct {
 func (s *Store) GC(ctx context.Context, grace time.Duration) (GCReport, error) {
 	var rep GCReport
 	cutoff := time.Now().Add(-grace)
-	var candidates []string
+	var candidates, temps []string
 	err := filepath.WalkDir(s.blobs, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -209,9 +209,7 @@ func (s *Store) GC(ctx context.Context, grace time.Duration) (GCReport, error) {
 		name := d.Name()
 		switch {
 		case strings.HasPrefix(name, tempBlobPrefix) && filepath.Dir(path) == s.blobs:
-			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
+			temps = append(temps, name)
 			rep.Deleted++
 			rep.Bytes += info.Size()
 		case validSHA(name) && filepath.Base(filepath.Dir(path)) == name[:2]:
@@ -221,6 +219,16 @@ func (s *Store) GC(ctx context.Context, grace time.Duration) (GCReport, error) {
 	})
 	if err != nil {
 		return rep, fmt.Errorf("collect attachment files: %w", err)
+	}
+	root, err := os.OpenRoot(s.blobs)
+	if err != nil {
+		return rep, fmt.Errorf("collect attachment files: %w", err)
+	}
+	defer root.Close()
+	for _, name := range temps {
+		if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return rep, fmt.Errorf("collect attachment files: %w", err)
+		}
 	}
 	if len(candidates) == 0 {
 		return rep, nil
@@ -239,12 +247,12 @@ func (s *Store) GC(ctx context.Context, grace time.Duration) (GCReport, error) {
 			if used {
 				continue
 			}
-			path := s.blobPath(sha)
-			info, err := os.Stat(path)
+			rel := filepath.Join(sha[:2], sha)
+			info, err := root.Stat(rel)
 			if err != nil || !info.ModTime().Before(cutoff) { // refreshed by PutBlob meanwhile
 				continue
 			}
-			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := root.Remove(rel); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}
 			rep.Deleted++

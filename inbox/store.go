@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	_ "modernc.org/sqlite" // the database driver (pure Go, FTS5 included)
 )
 
 // migrationFiles holds the schema, one file per version: NNNN_name.sql.

@@ -44,7 +44,6 @@ CREATE TABLE documents (
     response_code        TEXT    NOT NULL DEFAULT '',
     response_date        TEXT    NOT NULL DEFAULT '',
     response_document_id TEXT    NOT NULL DEFAULT '',
-    header               BLOB,
     register_id          INTEGER REFERENCES registers (id),
     reg_number           INTEGER,
     registered_at        INTEGER,
@@ -56,6 +55,9 @@ CREATE TABLE documents (
     sort_at              INTEGER NOT NULL,
     created_at           INTEGER NOT NULL,
     updated_at           INTEGER NOT NULL,
+    -- Big values last: reading the columns before them never walks their
+    -- overflow pages.
+    header               BLOB,
     -- Work on the document is unfinished (Go: State.open), so a passed
     -- deadline makes it overdue.
     is_open              INTEGER GENERATED ALWAYS AS (state IN ('arrived', 'registered', 'assigned',
