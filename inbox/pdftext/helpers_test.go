@@ -30,6 +30,8 @@ var (
 	toolsMu   sync.Mutex
 	warmOnce  sync.Once
 	warmErr   error
+	warmPDF   string        // the PDF read by the warm-up
+	coldStart startupResult // the warm-up: a start with an empty cache
 	sharedMu  sync.Mutex
 	sharedExt *Extractor
 )
@@ -112,11 +114,11 @@ func warmCache(t testing.TB) {
 			warmErr = err
 			return
 		}
-		pdf := filepath.Join(filepath.Dir(testCache), "warm.pdf")
-		if warmErr = os.WriteFile(pdf, doc.PDF, 0o600); warmErr != nil {
+		warmPDF = filepath.Join(filepath.Dir(testCache), "warm.pdf")
+		if warmErr = os.WriteFile(warmPDF, doc.PDF, 0o600); warmErr != nil {
 			return
 		}
-		startup(t, testCache, 1, 1, pdf)
+		coldStart = startup(t, testCache, 1, 1, warmPDF)
 	})
 	if warmErr != nil {
 		t.Fatal(warmErr)

@@ -236,10 +236,10 @@ func TestTimeout(t *testing.T) {
 	}
 }
 
-// TestMaxMemory reads a page whose content inflates to 300 MB.
+// TestMaxMemory reads a page whose content inflates to 100 MiB.
 func TestMaxMemory(t *testing.T) {
 	e := newExtractor(t, Options{MaxMemory: 64 << 20})
-	bomb := inflateBombPDF(200 << 20)
+	bomb := inflateBombPDF(100 << 20)
 	t.Logf("inflate bomb: %d bytes", len(bomb))
 	got, err := textOf(t, e, bomb)
 	t.Logf("got %q, %v", got, err)

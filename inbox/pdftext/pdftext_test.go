@@ -3,6 +3,7 @@ package pdftext
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,13 +129,13 @@ func TestSigned(t *testing.T) {
 }
 
 // TestStartCache measures a new process reading its first PDF (New and the
-// first Text) with an empty compilation cache (cold) and with the cache the
-// cold start wrote (warm), then with a damaged cache, which is rebuilt.
+// first Text) with an empty compilation cache (cold: the warm-up of the
+// tests' cache) and with the cache the cold start wrote (warm), then with a
+// damaged cache, which is rebuilt.
 func TestStartCache(t *testing.T) {
-	dir := t.TempDir()
-	pdf := writeTemp(t, "first.pdf", example(t, demodoc.CongVan, 5, 0).PDF)
-	cold := startup(t, dir, 1, 1, pdf)
-	warm := startup(t, dir, 1, 1, pdf)
+	warmCache(t)
+	cold := coldStart
+	warm := startup(t, testCache, 1, 1, warmPDF)
 	t.Logf("cold: New %v, first Text %v; warm: New %v, first Text %v",
 		cold.newTime.Round(time.Millisecond), cold.firstText.Round(time.Millisecond),
 		warm.newTime.Round(time.Millisecond), warm.firstText.Round(time.Millisecond))
@@ -142,21 +143,30 @@ func TestStartCache(t *testing.T) {
 		t.Errorf("a warm start (%v) should be much faster than a cold one (%v)", warm.newTime, cold.newTime)
 	}
 
-	files, _ := filepath.Glob(filepath.Join(dir, "wazero-*", "*"))
-	if len(files) == 0 {
-		t.Fatalf("no cache files in %s", dir)
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
+	// Damage a copy of the cache: every file cut in half and overwritten.
+	dir := t.TempDir()
+	err := filepath.WalkDir(testCache, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		if err := os.WriteFile(f, bytes.Repeat([]byte{0xcc}, len(data)/2), 0o600); err != nil {
-			t.Fatal(err)
+		rel, err := filepath.Rel(testCache, path)
+		if err != nil {
+			return err
 		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dir, rel), 0o700)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, rel), bytes.Repeat([]byte{0xcc}, int(info.Size()/2)), 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	damaged := startup(t, dir, 1, 1, pdf).newTime
-	rebuilt := startup(t, dir, 1, 1, pdf).newTime
+	damaged := startup(t, dir, 1, 1, warmPDF).newTime
+	rebuilt := startup(t, dir, 1, 1, warmPDF).newTime
 	t.Logf("damaged cache: New %v, then %v", damaged.Round(time.Millisecond), rebuilt.Round(time.Millisecond))
 	if rebuilt*5 > damaged {
 		t.Errorf("the rebuilt cache is not used: New %v after %v", rebuilt, damaged)
