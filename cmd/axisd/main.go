@@ -2,12 +2,16 @@
 // national document axis (AXIS.md §4) for demos, development, tests and
 // small deployments.
 //
-//	axisd --systems systems.json [--db axis.db] [--listen 127.0.0.1:8080]
+//	axisd --systems systems.json [--db axis.db | --postgres DSN [--postgres-conns N]]
+//	      [--listen 127.0.0.1:8080]
 //	      [--secret-key axis.key] [--tls-cert cert.pem --tls-key key.pem]
 //	      [--max-body BYTES] [--rate PER_SECOND [--burst N]]
 //	      [--sdk-compat] [--faults SPEC] [--log-level info]
 //
-// It logs JSON to stderr and stops gracefully on SIGINT or SIGTERM.
+// With --postgres several instances can share one database behind a load
+// balancer (see package pgstore); give them the same systems file and
+// server key. It logs JSON to stderr and stops gracefully on SIGINT or
+// SIGTERM.
 package main
 
 import (
@@ -26,6 +30,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/inbox/axis/hub"
+	"github.com/vanthu/vanthu/inbox/axis/hub/pgstore"
 )
 
 func main() {
@@ -43,6 +48,7 @@ type options struct {
 	faults               string
 	sdkCompat            bool
 	maxBody              int64
+	pgConns              int
 	rate                 float64
 	burst                int
 	logLevel             string
@@ -62,7 +68,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to serve on (host:port; port 0 picks one)")
 	fs.StringVar(&o.db, "db", "axis.db", "SQLite database file (created if missing)")
-	fs.StringVar(&o.postgres, "postgres", "", "PostgreSQL DSN, instead of --db (several instances behind a load balancer)")
+	fs.StringVar(&o.postgres, "postgres", "", "PostgreSQL DSN (postgres://user@host/db), instead of --db: several instances may share it behind a load balancer; "+
+		"give the password in PGPASSWORD or ~/.pgpass, not here, where other local users can read it")
+	fs.IntVar(&o.pgConns, "postgres-conns", 0, "most PostgreSQL connections of this instance (default: the larger of 4 and the number of CPUs)")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate chain: serve HTTPS (with --tls-key)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	fs.StringVar(&o.systems, "systems", "", "systems file (JSON: id, secret or secretFile, agency, name, mailboxes); without it the systems stored earlier are served, which needs --secret-key")
@@ -80,11 +88,17 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	} else if err != nil {
 		return nil, &usageError{err.Error()}
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	switch {
 	case fs.NArg() > 0:
 		return nil, &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	case o.postgres != "":
-		return nil, errors.New("PostgreSQL support is not built in yet; use --db")
+	case o.postgres != "" && set["db"]:
+		return nil, &usageError{"--db and --postgres exclude each other"}
+	case o.pgConns < 0 || o.pgConns > 10000:
+		return nil, &usageError{"--postgres-conns must be between 0 and 10000"}
+	case o.pgConns != 0 && o.postgres == "":
+		return nil, &usageError{"--postgres-conns needs --postgres"}
 	case (o.tlsCert == "") != (o.tlsKey == ""):
 		return nil, &usageError{"--tls-cert and --tls-key go together"}
 	case o.maxBody <= 0:
@@ -162,7 +176,7 @@ func serve(ctx context.Context, o *options, log *slog.Logger) error {
 		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
 	}
 
-	store, err := hub.OpenSQLite(ctx, o.db)
+	store, storeName, err := openStore(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -199,7 +213,7 @@ func serve(ctx context.Context, o *options, log *slog.Logger) error {
 			done <- hs.Serve(ln)
 		}
 	}()
-	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsConfig != nil, "db", o.db)
+	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsConfig != nil, "store", storeName)
 
 	select {
 	case err := <-done:
@@ -221,4 +235,22 @@ func serve(ctx context.Context, o *options, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// openStore opens the PostgreSQL store of --postgres or else the SQLite
+// file of --db, and names it for the log (never with the DSN, which may
+// hold a password).
+func openStore(ctx context.Context, o *options) (hub.Store, string, error) {
+	if o.postgres != "" {
+		s, err := pgstore.Open(ctx, o.postgres, pgstore.Options{MaxConns: int32(o.pgConns)})
+		if err != nil {
+			return nil, "", err
+		}
+		return s, "postgres", nil
+	}
+	s, err := hub.OpenSQLite(ctx, o.db)
+	if err != nil {
+		return nil, "", err
+	}
+	return s, "sqlite:" + o.db, nil
 }

@@ -308,7 +308,11 @@ func TestUsage(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"--postgres", "postgres://axis@db/axis"}, 1, "PostgreSQL support is not built in yet"},
+		{[]string{"--postgres", "postgres://axis@db/axis", "--db", db}, 2, "--db and --postgres exclude each other"},
+		{[]string{"--postgres-conns", "3", "--db", db}, 2, "--postgres-conns needs --postgres"},
+		{[]string{"--postgres", "postgres://axis@db/axis", "--postgres-conns", "-1"}, 2, "--postgres-conns must be"},
+		{[]string{"--systems", systems, "--postgres", "postgres://axis:pw-không-in-ra@127.0.0.1:1/axis"}, 1, "axisd failed"},
+		{[]string{"--systems", systems, "--postgres", "postgres://axis:pw-không-in-ra@127.0.0.1:x/axis"}, 1, "does not parse"},
 		{[]string{"--tls-cert", "c.pem"}, 2, "--tls-cert and --tls-key go together"},
 		{[]string{"--max-body", "0"}, 2, "--max-body"},
 		{[]string{"--rate", "-1"}, 2, "--rate"},
@@ -327,6 +331,9 @@ func TestUsage(t *testing.T) {
 		code := run(t.Context(), c.args, &stderr)
 		if code != c.code || !strings.Contains(stderr.String(), c.want) {
 			t.Errorf("axisd %v: exit %d, want %d; stderr %q should hold %q", c.args, code, c.code, stderr.String(), c.want)
+		}
+		if strings.Contains(stderr.String(), "pw-kh") {
+			t.Errorf("axisd %v: the DSN's password is in stderr %q", c.args, stderr.String())
 		}
 	}
 }
