@@ -545,14 +545,22 @@ func reindex(ctx context.Context, tx *sql.Tx, id int64) error {
 		return fmt.Errorf("index document %d: %w", id, err)
 	}
 	code := strings.TrimPrefix(number+"/"+notation, "/")
+	signer := signerComp + " " + signerPos + " " + signerName
 	if _, err := tx.ExecContext(ctx, `INSERT INTO doc_fts (rowid, subject, content, code, orgs, signer, attachments)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, fold(subject), fold(content+" "+typeName), fold(code),
-		fold(strings.Join(orgs, " ")), fold(signerComp+" "+signerPos+" "+signerName),
-		fold(strings.Join(texts, " "))); err != nil {
+		fold(strings.Join(orgs, " ")), fold(signer), fold(strings.Join(texts, " "))); err != nil {
+		return fmt.Errorf("index document %d: %w", id, err)
+	}
+	fields := strings.Join([]string{fold(subject), fold(code), fold(content), fold(senderName), fold(signer)}, fieldSep)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO search_fields (document, fields) VALUES (?, ?)
+		ON CONFLICT (document) DO UPDATE SET fields = excluded.fields`, id, fields); err != nil {
 		return fmt.Errorf("index document %d: %w", id, err)
 	}
 	return nil
 }
+
+// fieldSep separates the folded fields in search_fields.
+const fieldSep = "\x1f"
 
 // reindexAll rebuilds the search index (the Go step of migration 2).
 func reindexAll(ctx context.Context, tx *sql.Tx) error {

@@ -52,9 +52,23 @@ func fold(s string) string {
 	if ascii {
 		return strings.ToLower(s)
 	}
-	out := make([]byte, 0, len(s))
-	for _, r := range s {
-		out = foldRune(out, r)
+	// One decomposition of the whole string is much cheaper than one per
+	// rune, and gives the same result as foldMap once the marks are gone.
+	d := norm.NFD.String(s)
+	out := make([]byte, 0, len(d))
+	for _, r := range d {
+		switch {
+		case r < utf8.RuneSelf:
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			out = append(out, byte(r))
+		case r == 'đ' || r == 'Đ':
+			out = append(out, 'd')
+		case unicode.Is(unicode.Mn, r):
+		default:
+			out = utf8.AppendRune(out, unicode.ToLower(r))
+		}
 	}
 	return string(out)
 }

@@ -239,8 +239,8 @@ func (s *Store) Search(ctx context.Context, query string, f Filter, limit int) (
 	// Matches newest first (FTS5 yields them in rowid order, and ids grow
 	// with time), filtered, up to the window.
 	//nolint:gosec // where is built from fixed fragments; every value is a bound parameter
-	rows, err := tx.QueryContext(ctx, `SELECT `+summaryColumns+`, d.content, d.signer_competence, d.signer_position, d.signer_name
-		FROM doc_fts JOIN documents d ON d.id = doc_fts.rowid
+	rows, err := tx.QueryContext(ctx, `SELECT `+summaryColumns+`, coalesce(sf.fields, '')
+		FROM doc_fts JOIN documents d ON d.id = doc_fts.rowid LEFT JOIN search_fields sf ON sf.document = d.id
 		WHERE doc_fts MATCH ? AND `+where+`
 		ORDER BY doc_fts.rowid DESC LIMIT ?`, args...)
 	if err != nil {
@@ -249,57 +249,61 @@ func (s *Store) Search(ctx context.Context, query string, f Filter, limit int) (
 	var cands []candidate
 	for rows.Next() {
 		var c candidate
-		var comp, pos, name string
-		dest := make([]any, summaryColumnCount, summaryColumnCount+4)
+		dest := make([]any, summaryColumnCount, summaryColumnCount+1)
 		done := scanSummary(dest, &c.hit.Summary, today)
-		dest = append(dest, &c.content, &comp, &pos, &name)
+		dest = append(dest, &c.fields)
 		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("search: %w", err)
 		}
 		done()
-		c.signer = strings.Join(strings.Fields(comp+" "+pos+" "+name), " ")
 		cands = append(cands, c)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	rank(cands, terms)
-	if len(cands) > limit {
-		cands = cands[:limit]
+	order := rank(cands, terms)
+	if len(order) > limit {
+		order = order[:limit]
 	}
-	hits := make([]Hit, len(cands))
-	for i := range cands {
-		c := &cands[i]
-		h := &c.hit
-		code := strings.TrimPrefix(h.CodeNumber+"/"+h.CodeNotation, "/")
-		fields := []struct{ name, text string }{
-			{"subject", h.Subject}, {"content", c.content}, {"code", code},
-			{"organisation", h.Sender.Name}, {"signer", c.signer},
-		}
-		found := false
-		for _, fl := range fields {
-			if h.Snippet, h.Highlights, found = snippet(fl.text, terms); found {
-				h.Field = fl.name
-				break
-			}
-		}
-		if !found {
-			if err := attachmentSnippet(ctx, tx, h, terms); err != nil {
-				return nil, err
-			}
+	hits := make([]Hit, len(order))
+	for i, k := range order {
+		h := &cands[k].hit
+		if err := hitSnippet(ctx, tx, h, terms); err != nil {
+			return nil, err
 		}
 		hits[i] = *h
 	}
 	return hits, nil
 }
 
+// hitSnippet finds the passage to show for a hit: in its metadata, or else
+// in its attachments.
+func hitSnippet(ctx context.Context, tx *sql.Tx, h *Hit, terms []string) error {
+	var content, comp, pos, name string
+	if err := tx.QueryRowContext(ctx, `SELECT content, signer_competence, signer_position, signer_name FROM documents WHERE id = ?`,
+		h.ID).Scan(&content, &comp, &pos, &name); err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	fields := []struct{ name, text string }{
+		{"subject", h.Subject}, {"content", content}, {"code", strings.TrimPrefix(h.CodeNumber+"/"+h.CodeNotation, "/")},
+		{"organisation", h.Sender.Name}, {"signer", strings.Join(strings.Fields(comp+" "+pos+" "+name), " ")},
+	}
+	for _, fl := range fields {
+		var found bool
+		if h.Snippet, h.Highlights, found = snippet(fl.text, terms); found {
+			h.Field = fl.name
+			return nil
+		}
+	}
+	return attachmentSnippet(ctx, tx, h, terms)
+}
+
 // candidate is a match being ranked.
 type candidate struct {
-	hit     Hit
-	content string
-	signer  string
+	hit    Hit
+	fields string // folded ranked fields, separated by fieldSep
 }
 
 // BM25F parameters: field weights, k1 and b.
@@ -315,11 +319,12 @@ const (
 	rankedFieldCount = 5
 )
 
-// rank sorts candidates by BM25F over their metadata fields (statistics
-// from the candidates themselves), then newest first.
-func rank(cands []candidate, terms []string) {
+// rank scores candidates by BM25F over their metadata fields (statistics
+// from the candidates themselves) and returns their indexes, best first,
+// then newest first.
+func rank(cands []candidate, terms []string) []int {
 	if len(cands) == 0 {
-		return
+		return nil
 	}
 	weights := [rankedFieldCount]float64{fieldSubject, fieldCode, fieldContent, fieldOrg, fieldSigner}
 	last := len(terms) - 1
@@ -330,21 +335,22 @@ func rank(cands []candidate, terms []string) {
 	var avg [rankedFieldCount]float64
 	df := make([]float64, len(terms))
 	for i := range cands {
-		c := &cands[i]
-		fields := [rankedFieldCount]string{c.hit.Subject, strings.TrimPrefix(c.hit.CodeNumber+"/"+c.hit.CodeNotation, "/"),
-			c.content, c.hit.Sender.Name, c.signer}
+		rest := cands[i].fields
 		tf[i] = make([][rankedFieldCount]float64, len(terms))
-		for f, text := range fields {
-			words := tokens(fold(text))
-			lens[i][f] = float64(len(words))
-			avg[f] += float64(len(words))
-			for _, w := range words {
+		for f := range rankedFieldCount {
+			text, after, _ := strings.Cut(rest, fieldSep)
+			rest = after
+			words := 0
+			eachWord(text, func(w string) {
+				words++
 				for t, term := range terms {
 					if w == term || t == last && prefix && strings.HasPrefix(w, term) {
 						tf[i][t][f]++
 					}
 				}
-			}
+			})
+			lens[i][f] = float64(words)
+			avg[f] += float64(words)
 		}
 		for t := range terms {
 			for f := range rankedFieldCount {
@@ -376,8 +382,12 @@ func rank(cands []candidate, terms []string) {
 		}
 		cands[i].hit.Rank = score[i]
 	}
-	sort.SliceStable(cands, func(a, b int) bool {
-		ha, hb := &cands[a].hit, &cands[b].hit
+	order := make([]int, len(cands))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool {
+		ha, hb := &cands[order[a]].hit, &cands[order[b]].hit
 		if ha.Rank != hb.Rank {
 			return ha.Rank > hb.Rank
 		}
@@ -386,6 +396,7 @@ func rank(cands []candidate, terms []string) {
 		}
 		return ha.ID > hb.ID
 	})
+	return order
 }
 
 // attachmentSnippet looks for the snippet in the hit's attachments.
@@ -409,6 +420,26 @@ func attachmentSnippet(ctx context.Context, tx *sql.Tx, h *Hit, terms []string) 
 		}
 	}
 	return rows.Err()
+}
+
+// eachWord calls fn for each word of folded text, without allocating.
+func eachWord(folded string, fn func(string)) {
+	start := -1
+	for i, r := range folded {
+		if isTokenRune(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			fn(folded[start:i])
+			start = -1
+		}
+	}
+	if start >= 0 {
+		fn(folded[start:])
+	}
 }
 
 // snippet finds the first word of text that matches terms (the last as a

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -32,6 +33,21 @@ func TestFold(t *testing.T) {
 			t.Errorf("foldMap(%q) = %q %v", c.in, got, offs)
 		}
 	}
+}
+
+func FuzzFold(f *testing.F) {
+	for _, s := range []string{"Công văn khẩn", "ĐẢNG ỦY", norm.NFD.String("Nghị định"), "a\u0301\u0323", "\u0344x", "한국어", "ﬁ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, offs := foldMap(s)
+		if want := fold(s); got != want && utf8.ValidString(s) {
+			t.Errorf("fold(%q) = %q, foldMap = %q", s, want, got)
+		}
+		if len(offs) != len(got)+1 {
+			t.Errorf("foldMap(%q): %d offsets for %d bytes", s, len(offs), len(got))
+		}
+	})
 }
 
 func TestFTSQuery(t *testing.T) {

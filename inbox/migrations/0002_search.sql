@@ -13,3 +13,11 @@ CREATE VIRTUAL TABLE doc_fts USING fts5 (
     detail = column,
     prefix = '2 3'
 );
+
+-- The ranked fields of each document, folded, separated by U+001F (subject,
+-- number/notation, content, sender, signer): Search ranks its candidates
+-- with them without folding at query time.
+CREATE TABLE search_fields (
+    document INTEGER PRIMARY KEY REFERENCES documents (id),
+    fields   TEXT    NOT NULL
+) STRICT;
