@@ -141,14 +141,6 @@ func (s *Store) Ping(ctx context.Context) error {
 // ts is a time as stored: millisecond precision.
 func ts(t time.Time) time.Time { return time.UnixMilli(t.UnixMilli()).UTC() }
 
-// nullTS is an optional time: NULL for the zero time.
-func nullTS(t time.Time) pgtype.Timestamptz {
-	if t.IsZero() {
-		return pgtype.Timestamptz{}
-	}
-	return pgtype.Timestamptz{Time: ts(t), Valid: true}
-}
-
 func fromNull(t pgtype.Timestamptz) time.Time {
 	if !t.Valid {
 		return time.Time{}

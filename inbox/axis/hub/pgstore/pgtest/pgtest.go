@@ -210,7 +210,7 @@ func startOnce(ctx context.Context, bin string) (s *Server, err error) {
 	}
 	if os.Geteuid() == 0 {
 		s.runAs = "postgres"
-		if err := chownTree(dir, s.runAs); err != nil {
+		if err := chown(s.runAs, dir, pwFile, s.SocketDir()); err != nil {
 			return nil, err
 		}
 	}
@@ -427,8 +427,8 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// chownTree gives dir and everything in it to the system user name.
-func chownTree(dir, name string) error {
+// chown gives paths to the system user name.
+func chown(name string, paths ...string) error {
 	u, err := user.Lookup(name)
 	if err != nil {
 		return fmt.Errorf("pgtest: running as root needs the %s system user of the Debian package postgresql: %w", name, err)
@@ -441,12 +441,12 @@ func chownTree(dir, name string) error {
 	if _, err := exec.LookPath("runuser"); err != nil {
 		return fmt.Errorf("pgtest: running as root needs runuser (Debian package util-linux): %w", err)
 	}
-	return filepath.Walk(dir, func(p string, _ os.FileInfo, err error) error {
-		if err != nil {
-			return err
+	for _, p := range paths {
+		if err := os.Lchown(p, uid, gid); err != nil {
+			return fmt.Errorf("pgtest: %w", err)
 		}
-		return os.Lchown(p, uid, gid)
-	})
+	}
+	return nil
 }
 
 // reapOrphans stops the servers left by test processes that are gone
