@@ -269,3 +269,132 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	c.n += int64(n)
 	return n, err
 }
+
+// sizedSource serves pseudo-random files of the sizes named.
+type sizedSource map[string]int64
+
+func (s sizedSource) Open(ctx context.Context, att *Attachment) (io.ReadCloser, error) {
+	n, ok := s[att.Name]
+	if !ok {
+		return nil, fmt.Errorf("no file %q", att.Name)
+	}
+	return io.NopCloser(&randReader{r: rand.New(rand.NewPCG(uint64(n), 7)), n: n}), nil
+}
+
+type randReader struct {
+	r *rand.Rand
+	n int64
+}
+
+func (r *randReader) Read(p []byte) (int, error) {
+	if r.n <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > r.n {
+		p = p[:r.n]
+	}
+	var w [8]byte
+	for i := 0; i < len(p); i += 8 {
+		binary.LittleEndian.PutUint64(w[:], r.r.Uint64())
+		copy(p[i:], w[:])
+	}
+	r.n -= int64(len(p))
+	return len(p), nil
+}
+
+// TestStreamingEncodeSignVerify encodes and signs a large packet from a
+// Source, decodes it through a pipe and verifies its signature from a
+// file: memory stays flat on every side.
+func TestStreamingEncodeSignVerify(t *testing.T) {
+	rawSize, zipSize := int64(40<<20), int64(8<<20)
+	switch {
+	case testing.Short():
+		rawSize, zipSize = 4<<20, 1<<20
+	case raceEnabled:
+		// Deflate and canonicalisation are slow under the race detector;
+		// TestStreamingLarge keeps its full size there.
+		rawSize, zipSize = 8<<20, 2<<20
+	}
+	ec, _ := testPKIs(t)
+	e := &Edoc{
+		Header: MessageHeader{
+			From:       Organization{OrganID: "000.00.00.H41", OrganName: "UBND Tỉnh Nghệ An"},
+			To:         []Organization{{OrganID: "000.00.00.G22"}},
+			DocumentID: "000.00.00.H41,2024/03/01,12/UBND-VP",
+			Subject:    "Hồ sơ quét khổ lớn",
+		},
+		Attachments: []Attachment{
+			{Name: "Hồ sơ quét.tif", Raw: true},
+			{Name: "Công văn.pdf"},
+		},
+	}
+	src := sizedSource{"Hồ sơ quét.tif": rawSize, "Công văn.pdf": zipSize}
+	dir := t.TempDir()
+	path := dir + "/signed.edxml"
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	debug.FreeOSMemory()
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		t.Fatalf("resetting VmHWM: %v", err)
+	}
+	base := peakRSS(t)
+	start := time.Now()
+	// Encode (signed) into a pipe that a decoder reads, and into a file.
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := EncodeEdoc(context.Background(), io.MultiWriter(pw, f), e, src, EncodeOptions{Signer: ec.leader.Key, Certificates: ec.leader.Chain, TempDir: dir})
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	sink := &hashSink{sums: map[string][]byte{}}
+	got, derr := DecodeEdoc(context.Background(), pr, sink, DecodeOptions{TempDir: dir})
+	pr.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("EncodeEdoc: %v", err)
+	}
+	if derr != nil {
+		t.Fatalf("DecodeEdoc: %v", derr)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	encoded := time.Since(start)
+	for name, size := range src {
+		r, _ := src.Open(context.Background(), &Attachment{Name: name})
+		h := sha256.New()
+		if _, err := io.Copy(h, r); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(h.Sum(nil), sink.sums[name]) {
+			t.Errorf("%s (%d bytes) came back different", name, size)
+		}
+	}
+	if got.Signature == "" || got.Attachments[1].Raw {
+		t.Errorf("decoded: signature %d bytes, attachment 2 raw %v", len(got.Signature), got.Attachments[1].Raw)
+	}
+	start = time.Now()
+	rf, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	res, err := VerifySignature(rf)
+	if err != nil || !res.Valid {
+		t.Fatalf("VerifySignature: %+v %v", res, err)
+	}
+	verified := time.Since(start)
+	st, _ := rf.Stat()
+	peak := peakRSS(t)
+	t.Logf("%.1f MB packet: signed, encoded and decoded in %v, verified in %v; peak RSS %.1f MB (%.1f MB before)",
+		float64(st.Size())/1e6, encoded.Round(time.Millisecond), verified.Round(time.Millisecond), float64(peak)/1e6, float64(base)/1e6)
+	limit, grown := int64(64<<20), peak
+	if raceEnabled {
+		grown = peak - base
+	}
+	if grown > limit {
+		t.Errorf("peak RSS %.1f MB; want below %d MB", float64(peak)/1e6, limit>>20)
+	}
+}
