@@ -17,4 +17,10 @@
 // [Options.MaxBytes] the work and the size of the result. Signature widgets
 // and other annotations are read as they are displayed (their appearance
 // streams), so the stamp lines a signature adds to a page are found.
+//
+// The timeout needs wazero to check, at every loop of PDFium's code, whether
+// the instance was stopped (RuntimeConfig.WithCloseOnContextDone); those
+// checks halve the speed, about 50 instead of 100 pages a second per worker
+// for a typical dispatch, and are kept because a hostile PDF can otherwise
+// hold a worker forever.
 package pdftext

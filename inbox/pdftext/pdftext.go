@@ -223,6 +223,9 @@ func (e *Extractor) Text(ctx context.Context, r io.ReaderAt, size int64) (string
 		return "", err
 	}
 	defer e.calls.Done()
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	if r == nil || size <= 0 {
 		return "", fmt.Errorf("%w: the file is empty", ErrNotPDF)
 	}

@@ -69,6 +69,9 @@ func (s *slot) discard() {
 func (e *Extractor) run(ctx context.Context, s *slot, r io.ReaderAt, size int64) (string, error) {
 	if s.pool == nil {
 		if err := s.start(e); err != nil {
+			if e.base.Err() != nil {
+				return "", ErrClosed
+			}
 			return "", fmt.Errorf("could not start PDFium: %s", firstLine(err))
 		}
 	}
@@ -82,7 +85,6 @@ func (e *Extractor) run(ctx context.Context, s *slot, r io.ReaderAt, size int64)
 		maxPages: e.opts.MaxPages,
 		maxBytes: e.opts.MaxBytes,
 	}
-	var err error
 	inst, err := s.pool.GetInstanceWithContext(docCtx)
 	if err != nil {
 		err = fmt.Errorf("could not start PDFium: %s", firstLine(err))
