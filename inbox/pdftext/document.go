@@ -45,7 +45,7 @@ func sniff(r io.ReaderAt, size int64) error {
 	return nil
 }
 
-// read reads the document in r with inst into d. It stops at the first
+// read reads the document in src with inst into d. It stops at the first
 // error, at ctx's end or when a limit is reached. Errors are one line: those
 // of wazero may span several, and mean nothing to a clerk anyway.
 func (d *document) read(ctx context.Context, inst pdfium.Pdfium, src *source) error {

@@ -39,7 +39,7 @@ func (d *document) text() string { return strings.Join(d.texts, pageBreak) }
 func (d *document) limitErr() error {
 	switch {
 	case d.cut:
-		return fmt.Errorf("%w: the text was cut at %d KiB, on page %d of %d", ErrTooBig, d.maxBytes>>10, d.done, d.pages)
+		return fmt.Errorf("%w: the text was cut at %s, on page %d of %d", ErrTooBig, byteSize(d.maxBytes), d.done, d.pages)
 	case d.pages > d.maxPages:
 		return fmt.Errorf("%w: only the first %d of %d pages were read", ErrTooBig, d.maxPages, d.pages)
 	}
@@ -84,4 +84,12 @@ func cutUTF8(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// byteSize formats a number of bytes for a message.
+func byteSize(n int) string {
+	if n < 1<<10 || n%(1<<10) != 0 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
 }
