@@ -138,10 +138,12 @@ func (d *decoder) attachment(s *scanner, start *token) (err error) {
 			}
 			continue
 		}
-		n, err := readNode(s, t, s.offset()+d.lim.MaxHeaderSize, "an attachment's metadata")
+		before := s.offset()
+		n, err := readNode(s, t, before+d.lim.MaxHeaderSize-d.metaBytes, "the attachments' metadata")
 		if err != nil {
 			return err
 		}
+		d.metaBytes += s.offset() - before
 		if !known {
 			a.Extra.Elems = append(a.Extra.Elems, RawElement{After: last, XML: rawXML(n)})
 			continue

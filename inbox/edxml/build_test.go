@@ -21,6 +21,7 @@ type testAtt struct {
 	b64          string // the encoded content as written, overriding content
 	nameAfter    bool   // AttachmentName after ContentTransferEncoded (a field order)
 	noManifest   bool   // leave it out of the manifest
+	extra        string // unknown XML in the Attachment element
 }
 
 // testPacket builds small edXML packets for tests, in the field's layout.
@@ -138,7 +139,7 @@ func (p testPacket) bytes(t testing.TB) []byte {
 			if a.nameAfter {
 				b.WriteString(name)
 			}
-			b.WriteString("</Attachment>\n")
+			b.WriteString(a.extra + "</Attachment>\n")
 		}
 		b.WriteString("</AttachmentEncoded>\n")
 	}

@@ -34,48 +34,74 @@ type canon struct {
 	w    bufSink
 	mode c14nMode
 
-	inScope  []nsDecl // every binding of the input ancestors
-	scopeAt  []int
-	rendered []nsDecl // bindings rendered by output ancestors
-	rendAt   []int
+	inScope  nsStack // the bindings of the input ancestors
+	rendered nsStack // the bindings rendered by output ancestors
 	// apexXML holds xml:* attributes of the ancestors of a subset's apex,
 	// which inclusive C14N carries onto the apex.
 	apexXML []xattr
 	depth   int
 }
 
+// nsStack maps each prefix to its bindings, innermost last, so that a
+// look-up costs the same however many namespaces hostile input declares.
+type nsStack struct {
+	m   map[string][]string
+	log [][]string // the prefixes bound at each level
+}
+
+func (s *nsStack) push(decls []nsDecl) {
+	if s.m == nil {
+		s.m = map[string][]string{}
+	}
+	var level []string
+	for _, d := range decls {
+		s.m[d.prefix] = append(s.m[d.prefix], d.uri)
+		level = append(level, d.prefix)
+	}
+	s.log = append(s.log, level)
+}
+
+func (s *nsStack) pop() {
+	for _, p := range s.log[len(s.log)-1] {
+		l := s.m[p][:len(s.m[p])-1]
+		if len(l) == 0 {
+			delete(s.m, p)
+		} else {
+			s.m[p] = l
+		}
+	}
+	s.log = s.log[:len(s.log)-1]
+}
+
+func (s *nsStack) lookup(prefix string) (string, bool) {
+	l := s.m[prefix]
+	if len(l) == 0 {
+		return "", false
+	}
+	return l[len(l)-1], true
+}
+
 func newCanon(w io.Writer, mode c14nMode) *canon {
 	return &canon{w: bufSink{bufio.NewWriterSize(w, 32<<10)}, mode: mode}
 }
 
-func lookupNS(list []nsDecl, prefix string) (string, bool) {
-	for i := len(list) - 1; i >= 0; i-- {
-		if list[i].prefix == prefix {
-			return list[i].uri, true
-		}
-	}
-	return "", false
-}
-
 // inherit declares bindings of ancestors that are not output (the
 // context of a subset).
-func (c *canon) inherit(decls []nsDecl) { c.inScope = append(c.inScope, decls...) }
+func (c *canon) inherit(decls []nsDecl) { c.inScope.push(decls) }
 
 func (c *canon) start(name qname, decls []nsDecl, attrs []xattr) {
-	c.scopeAt = append(c.scopeAt, len(c.inScope))
-	c.inScope = append(c.inScope, decls...)
-	c.rendAt = append(c.rendAt, len(c.rendered))
+	c.inScope.push(decls)
 
 	var out []nsDecl
 	consider := func(prefix string) {
 		if prefix == "xml" {
 			return // the xml namespace is never declared
 		}
-		uri, bound := lookupNS(c.inScope, prefix)
+		uri, bound := c.inScope.lookup(prefix)
 		if !bound && prefix != "" {
 			return
 		}
-		prev, had := lookupNS(c.rendered, prefix)
+		prev, had := c.rendered.lookup(prefix)
 		if prefix == "" && !had {
 			prev, had = "", true // an absent default namespace is the empty one
 		}
@@ -89,27 +115,30 @@ func (c *canon) start(name qname, decls []nsDecl, attrs []xattr) {
 		}
 		out = append(out, nsDecl{prefix, uri})
 	}
-	if c.mode.exclusive {
+	switch {
+	case c.mode.exclusive:
 		consider(name.prefix)
 		for _, a := range attrs {
-			if a.prefix != "" && a.prefix != "xml" {
+			if a.prefix != "" {
 				consider(a.prefix)
 			}
 		}
 		for _, p := range c.mode.prefixes {
 			consider(p)
 		}
-	} else {
-		seen := map[string]bool{}
-		for i := len(c.inScope) - 1; i >= 0; i-- {
-			p := c.inScope[i].prefix
-			if !seen[p] {
-				seen[p] = true
-				consider(p)
-			}
+	case c.depth == 0:
+		// The apex renders every binding in scope; below it, everything
+		// rendered equals what is in scope, so only an element's own
+		// declarations can differ.
+		for p := range c.inScope.m {
+			consider(p)
+		}
+	default:
+		for _, d := range decls {
+			consider(d.prefix)
 		}
 	}
-	c.rendered = append(c.rendered, out...)
+	c.rendered.push(out)
 	slices.SortFunc(out, func(a, b nsDecl) int { return strings.Compare(a.prefix, b.prefix) })
 
 	if c.depth == 0 && !c.mode.exclusive && len(c.apexXML) > 0 {
@@ -171,10 +200,8 @@ func (c *canon) text(b []byte) {
 
 func (c *canon) end(name qname) {
 	c.w.str("</" + name.String() + ">")
-	c.inScope = c.inScope[:c.scopeAt[len(c.scopeAt)-1]]
-	c.scopeAt = c.scopeAt[:len(c.scopeAt)-1]
-	c.rendered = c.rendered[:c.rendAt[len(c.rendAt)-1]]
-	c.rendAt = c.rendAt[:len(c.rendAt)-1]
+	c.inScope.pop()
+	c.rendered.pop()
 	c.depth--
 }
 

@@ -167,6 +167,8 @@ type decoder struct {
 	used   map[string]bool
 	stored []AttachmentRef
 	total  int64
+	// metaBytes counts the attachments' metadata held in memory.
+	metaBytes int64
 }
 
 // abort discards what was stored and returns err, joined with any

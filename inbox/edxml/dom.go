@@ -35,6 +35,7 @@ func newNode(t *token) *node {
 func readNode(s *scanner, t *token, maxOffset int64, what string) (*node, error) {
 	root := newNode(t)
 	stack := []*node{root}
+	s.elements++
 	for {
 		if s.offset() > maxOffset {
 			return nil, errorf(ErrLimit, "line %d: %s is larger than %s", s.line, what, sizeString(s.lim.MaxHeaderSize))
@@ -46,6 +47,10 @@ func readNode(s *scanner, t *token, maxOffset int64, what string) (*node, error)
 		top := stack[len(stack)-1]
 		switch t.kind {
 		case tokStart:
+			s.elements++
+			if s.elements > s.lim.MaxElements {
+				return nil, errorf(ErrLimit, "line %d: the packet's header and metadata hold more than %d elements", t.line, s.lim.MaxElements)
+			}
 			n := newNode(t)
 			top.kids = append(top.kids, item{elem: n})
 			stack = append(stack, n)

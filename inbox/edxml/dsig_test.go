@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"os"
 	"os/exec"
@@ -290,6 +291,26 @@ func TestVerifyUnsignedAndBroken(t *testing.T) {
 			t.Errorf("%s: %+v", name, res)
 		}
 		t.Logf("%s: %s", name, res.Reason)
+	}
+	// A flood of namespace declarations must not make inclusive
+	// canonicalisation quadratic.
+	var flood bytes.Buffer
+	for level := range 30 {
+		flood.WriteString("<n")
+		for i := range 200 {
+			fmt.Fprintf(&flood, ` xmlns:p%d="urn:%d:%d"`, i, level, i)
+		}
+		flood.WriteString(">")
+	}
+	flood.WriteString(strings.Repeat("<a/>", 20000) + strings.Repeat("</n>", 30))
+	inclusive := bytes.Replace(packet, []byte(`<Transform Algorithm="`+algExcC14N+`"/>`), []byte(`<Transform Algorithm="`+algC14N+`"/>`), 1)
+	inclusive = bytes.Replace(inclusive, []byte("</edXML>"), append(flood.Bytes(), "</edXML>"...), 1)
+	start := time.Now()
+	if res := verifyBytes(t, inclusive); res.Valid {
+		t.Error("namespace flood verifies")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("canonicalising a namespace flood took %v", d)
 	}
 	if _, err := VerifySignature(bytes.NewReader([]byte("<!DOCTYPE x><x/>"))); !isErr(err, ErrUnsafeXML) {
 		t.Errorf("DOCTYPE: %v", err)

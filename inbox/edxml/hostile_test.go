@@ -81,6 +81,12 @@ func TestHostile(t *testing.T) {
 		{"attachments together over the limit", att(testAtt{refID: "b", attID: "b", name: "b.bin", content: make([]byte, 3000)}).bytes(t), Limits{MaxTotalSize: 3000}, ErrLimit},
 		{"packet over the size limit", valid, Limits{MaxPacketSize: 1000}, ErrLimit},
 		{"header over the size limit", testPacket{header: "<x>" + strings.Repeat("y", 5000) + "</x>"}.bytes(t), Limits{MaxHeaderSize: 4096}, ErrLimit},
+		{"too many elements", testPacket{header: strings.Repeat("<a/>", 2000)}.bytes(t), Limits{MaxElements: 1000}, ErrLimit},
+		{"large metadata in every attachment", testPacket{atts: []testAtt{
+			{refID: "a", attID: "a", name: "a.txt", extra: "<x>" + strings.Repeat("y", 3000) + "</x>"},
+			{refID: "b", attID: "b", name: "b.txt", extra: "<x>" + strings.Repeat("y", 3000) + "</x>"},
+			{refID: "c", attID: "c", name: "c.txt", extra: "<x>" + strings.Repeat("y", 3000) + "</x>"},
+		}}.bytes(t), Limits{MaxHeaderSize: 8192}, ErrLimit},
 		{"zip bomb", att(testAtt{refID: "z", attID: "z", name: "Công văn.pdf", b64: base64.StdEncoding.EncodeToString(bomb)}).bytes(t), Limits{}, ErrZipBomb},
 		{"zip lying about its size", att(testAtt{refID: "z", attID: "z", name: "x.pdf", b64: base64.StdEncoding.EncodeToString(lyingZip(t, bytes.Repeat([]byte("abc"), 1000), 100))}).bytes(t), Limits{}, ErrZipBomb},
 		{"zip with too many entries", att(testAtt{refID: "z", attID: "z", name: "x.pdf", b64: base64.StdEncoding.EncodeToString(manyEntryZip(t, 40))}).bytes(t), Limits{}, ErrZipBomb},

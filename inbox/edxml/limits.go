@@ -6,11 +6,15 @@ type Limits struct {
 	// MaxPacketSize bounds the bytes read from the packet.
 	MaxPacketSize int64
 	// MaxHeaderSize bounds the bytes of edXMLEnvelope (everything but the
-	// attachments), which is held in memory while it is read.
+	// attachments), which is held in memory while it is read, and again
+	// those of all the attachments' metadata taken together.
 	MaxHeaderSize int64
 	// MaxTextSize bounds the text of one element outside the attachment
 	// content (a subject, a name, ...).
 	MaxTextSize int
+	// MaxElements bounds the elements held in memory: those of
+	// edXMLEnvelope and of the attachments' metadata.
+	MaxElements int
 	// MaxDepth bounds element nesting; the root element is at depth 1.
 	MaxDepth int
 	// MaxAttachments bounds the number of attachments (and of manifest
@@ -35,6 +39,7 @@ func DefaultLimits() Limits {
 		MaxPacketSize:     3 << 29, // 1.5 GiB
 		MaxHeaderSize:     8 << 20,
 		MaxTextSize:       1 << 20,
+		MaxElements:       100_000,
 		MaxDepth:          32,
 		MaxAttachments:    1000,
 		MaxAttachmentSize: 512 << 20,
@@ -55,6 +60,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxTextSize <= 0 {
 		l.MaxTextSize = d.MaxTextSize
+	}
+	if l.MaxElements <= 0 {
+		l.MaxElements = d.MaxElements
 	}
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = d.MaxDepth

@@ -80,9 +80,8 @@ type scanner struct {
 	line     int
 	lim      Limits
 
-	stack   []qname
-	ns      []nsDecl
-	nsMarks []int
+	stack []qname
+	ns    nsStack
 
 	pendingEnd bool
 	inCDATA    bool
@@ -95,6 +94,8 @@ type scanner struct {
 
 	tok     token
 	textBuf []byte
+	// elements counts the elements read into trees (readNode).
+	elements int
 }
 
 func newScanner(r io.Reader, lim Limits) *scanner {
@@ -359,10 +360,8 @@ func (s *scanner) lookup(prefix string) (string, bool) {
 	case "xmlns":
 		return nsXMLNS, true
 	}
-	for i := len(s.ns) - 1; i >= 0; i-- {
-		if s.ns[i].prefix == prefix {
-			return s.ns[i].uri, true
-		}
+	if uri, ok := s.ns.lookup(prefix); ok {
+		return uri, true
 	}
 	if prefix == "" {
 		return "", true
@@ -697,7 +696,6 @@ func (s *scanner) startTag(t *token) (*token, error) {
 		return nil, errorf(ErrLimit, "line %d: elements nest deeper than %d levels", s.line, s.lim.MaxDepth)
 	}
 	// Namespace declarations first, then resolve names.
-	s.nsMarks = append(s.nsMarks, len(s.ns))
 	for _, a := range raws {
 		var d nsDecl
 		switch {
@@ -724,7 +722,7 @@ func (s *scanner) startTag(t *token) (*token, error) {
 		}
 		t.decls = append(t.decls, d)
 	}
-	s.ns = append(s.ns, t.decls...)
+	s.ns.push(t.decls)
 	space, ok := s.lookup(prefix)
 	if !ok || prefix == "xmlns" {
 		return nil, s.syntax("namespace prefix %q of <%s> is not declared", prefix, joinName(prefix, local))
@@ -897,9 +895,7 @@ func (s *scanner) popEnd(t *token) *token {
 	t.name = s.stack[len(s.stack)-1]
 	t.line = s.line
 	s.stack = s.stack[:len(s.stack)-1]
-	mark := s.nsMarks[len(s.nsMarks)-1]
-	s.nsMarks = s.nsMarks[:len(s.nsMarks)-1]
-	s.ns = s.ns[:mark]
+	s.ns.pop()
 	return t
 }
 
