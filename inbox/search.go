@@ -121,7 +121,9 @@ func (f Filter) where(today string) (string, []any) {
 		add("d.sort_at < ?", millis(f.Until))
 	}
 	if f.Overdue {
-		add("d.is_open = 1 AND d.deadline <> '' AND d.deadline < ?", today)
+		// The unary + keeps the planner off the deadline index, so that a
+		// list walks the open documents newest first and stops at a page.
+		add("d.is_open = 1 AND d.deadline <> '' AND +d.deadline < ?", today)
 	}
 	if f.Unread {
 		add("d.read = 0")
@@ -200,7 +202,7 @@ func (s *Store) List(ctx context.Context, f Filter, p Page) ([]Summary, Cursor, 
 // relevance, then date.
 //
 // FTS5 finds the matches; the store ranks the newest Options.SearchWindow
-// of them (1000 by default) that pass the filter. Folded Vietnamese
+// of them (300 by default) that pass the filter. Folded Vietnamese
 // syllables are few and frequent, so a broad query can match most of a
 // 100 000-document inbox: ranking every match, or even FTS5's bm25 over a
 // few (its IDF statistics scan each word's whole posting list), takes tens
@@ -547,8 +549,9 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 	if err := rows.Err(); err != nil {
 		return c, fmt.Errorf("count documents: %w", err)
 	}
-	where, args := Filter{Overdue: true}.where(s.today())
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM documents d WHERE `+where, args...).Scan(&c.Overdue); err != nil {
+	// Recalled documents are never open, so this counts from the index alone.
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM documents WHERE is_open = 1 AND deadline <> '' AND deadline < ?`,
+		s.today()).Scan(&c.Overdue); err != nil {
 		return c, fmt.Errorf("count overdue documents: %w", err)
 	}
 	if err := tx.QueryRowContext(ctx, `SELECT

@@ -39,7 +39,7 @@ type Options struct {
 	// issuer of outgoing documents.
 	Self Organization
 	// SearchWindow is how many of the newest matching documents Search
-	// ranks (default 1000); see Search.
+	// ranks (default 300); see Search.
 	SearchWindow int
 }
 
@@ -74,7 +74,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		opts.Now = time.Now
 	}
 	if opts.SearchWindow <= 0 {
-		opts.SearchWindow = 1000
+		opts.SearchWindow = 300
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
