@@ -38,7 +38,9 @@ type EncodeOptions struct {
 // EncodeEdoc writes a document packet to w, streaming each attachment from
 // src (base64, ZIP-wrapped unless raw). The manifest is derived from the
 // attachments when e has none, and must otherwise list exactly the
-// attachments. The output is deterministic for equal input.
+// attachments. The output is deterministic for equal input (an ECDSA
+// signature aside). Organisation codes are not checked here: see
+// ValidateOrganID. On error, w may hold part of a packet.
 func EncodeEdoc(ctx context.Context, w io.Writer, e *Edoc, src Source, opts EncodeOptions) error {
 	atts, refs, err := prepareEdoc(e)
 	if err != nil {
@@ -544,7 +546,6 @@ type kids struct {
 	extra  Extra
 	done   []bool
 	last   string
-	wrote  bool
 }
 
 func (k *kids) flush(after string) {
@@ -559,7 +560,6 @@ func (k *kids) flush(after string) {
 		}
 		k.x.nl(k.depth)
 		k.x.raw(el.XML)
-		k.wrote = true
 	}
 }
 
@@ -569,7 +569,6 @@ func (k *kids) mark(name string) {
 		k.flush(k.last)
 		k.last = name
 	}
-	k.wrote = true
 }
 
 func (k *kids) leaf(name, value string) {
