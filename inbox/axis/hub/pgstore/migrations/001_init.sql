@@ -4,6 +4,9 @@
 -- (one agency per code, one use of a request id per system, one packet
 -- per id, one delivery per docId), not a check in one process.
 -- Times are timestamptz with millisecond precision; NULL is "never".
+-- Identity columns keep the sequence default CACHE 1: keys are handed out
+-- in one order across all instances, and the queues list oldest first by
+-- them (in the order stored, up to transactions still committing).
 
 CREATE TABLE agencies (
   id        bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
