@@ -4,8 +4,9 @@
 //
 // An [Extractor] owns a few PDFium instances ([Options.Workers]), each in its
 // own wazero runtime. Every document is read by a fresh PDFium instance, so
-// nothing one document does to PDFium's memory can affect the next one, and
-// the WebAssembly memory of the instance is given back after each document.
+// nothing one document does to PDFium's memory can affect the next one; the
+// instance's WebAssembly memory is cleared for the next one, or left to the
+// garbage collector when a document made it grow beyond 64 MiB.
 // The machine code that wazero compiles from the PDFium module (about 3 s of
 // CPU) is shared by all instances and, with [Options.CacheDir], kept on disk
 // so that the next start of the program loads it in well under a second.
