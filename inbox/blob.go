@@ -19,6 +19,11 @@ import (
 const tempBlobPrefix = "tmp-"
 
 // blobPath is dir/blobs/ab/abcdef…; sha must be valid.
+// BlobPath returns where the blob with this SHA-256 lives on disk (for
+// readers that need a file, such as the PDF verifier). Its content is only
+// trustworthy as far as Check or OpenBlob have verified it.
+func (s *Store) BlobPath(sha string) string { return s.blobPath(sha) }
+
 func (s *Store) blobPath(sha string) string {
 	return filepath.Join(s.blobs, sha[:2], sha)
 }

@@ -1,0 +1,339 @@
+package inbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/vanthu/vanthu/inbox/edxml"
+	"github.com/vanthu/vanthu/inbox/pdftext"
+	"github.com/vanthu/vanthu/signing"
+)
+
+// Importer turns edXML packets — from the axis or from a USB stick — into
+// documents of a Store: document packets become incoming documents (their
+// PDF attachments verified and their text indexed), status packets update
+// the per-recipient status of our documents or raise a recall request.
+type Importer struct {
+	Store *Store
+	// Verify configures the verification of the attachments' signatures
+	// (trust anchors, revocation). Zero: integrity and signer only, no
+	// trusted roots, offline.
+	Verify signing.VerifyOptions
+	// Text extracts the text of PDF attachments for search; nil skips it.
+	Text *pdftext.Extractor
+	// TempDir holds spool files of the decoder ("" = os.TempDir).
+	TempDir string
+	// Limits bound what a packet may hold (zero: edxml.DefaultLimits).
+	Limits edxml.Limits
+}
+
+// ImportResult says what an import did.
+type ImportResult struct {
+	Kind       string `json:"kind"` // "edoc" or "status"
+	ID         int64  `json:"id"`   // the document created or concerned
+	Duplicate  bool   `json:"duplicate,omitempty"`
+	DocumentID string `json:"documentId"`
+	Sender     string `json:"sender"`
+	// Status is the status code a status packet carried.
+	Status      string             `json:"status,omitempty"`
+	Attachments []AttachmentResult `json:"attachments,omitempty"`
+	// PacketSignature is the XML signature of the packet, when it has one.
+	PacketSignature *PacketSignature `json:"packetSignature,omitempty"`
+}
+
+// AttachmentResult is the check of one attachment.
+type AttachmentResult struct {
+	Name    string `json:"name"`
+	Size    int64  `json:"size"`
+	SHA256  string `json:"sha256"`
+	Verdict string `json:"verdict,omitempty"` // the PDF signatures' verdict; UNSIGNED when none; "" for other files
+	Summary string `json:"summary,omitempty"`
+	Text    int    `json:"textChars,omitempty"`
+	// TextError says why no text could be indexed (it does not stop the import).
+	TextError string `json:"textError,omitempty"`
+}
+
+// PacketSignature is the verification of a packet's XMLDSig signature.
+type PacketSignature struct {
+	Valid  bool   `json:"valid"`
+	Weak   bool   `json:"weak,omitempty"`
+	Signer string `json:"signer,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Verdict of a PDF that carries no signature at all.
+const VerdictUnsigned = "UNSIGNED"
+
+// ImportFile imports the packet at path.
+func (im *Importer) ImportFile(ctx context.Context, path string) (*ImportResult, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the packet: %w", err)
+	}
+	defer f.Close()
+	return im.Import(ctx, f)
+}
+
+// Import reads one packet. Packet faults (malformed XML, limits, unsafe
+// names, a bad attachment) return an error wrapping edxml.ErrBadPacket and
+// store nothing; a packet already stored returns the stored document with
+// Duplicate set.
+func (im *Importer) Import(ctx context.Context, r io.ReadSeeker) (*ImportResult, error) {
+	kind, err := edxml.Detect(r)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	if kind == edxml.KindStatus {
+		return im.importStatus(ctx, r)
+	}
+	sig, err := edxml.VerifySignature(r)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	limits := im.Limits
+	if limits == (edxml.Limits{}) {
+		limits = edxml.DefaultLimits()
+	}
+	sink := &blobSink{store: im.Store}
+	e, err := edxml.DecodeEdoc(ctx, r, sink, edxml.DecodeOptions{Limits: limits, TempDir: im.TempDir})
+	if err != nil {
+		return nil, err
+	}
+	res := &ImportResult{Kind: "edoc", DocumentID: e.Header.DocumentID, Sender: e.Header.From.OrganID}
+	if sig.Present {
+		res.PacketSignature = &PacketSignature{Valid: sig.Valid, Weak: sig.Weak, Reason: sig.Reason}
+		if sig.Signer != nil {
+			res.PacketSignature.Signer = sig.Signer.Subject.CommonName
+		}
+	}
+	// A duplicate is recognised before the attachments are verified.
+	if id, err := im.Store.FindIncoming(ctx, e.Header.From.OrganID, e.Header.DocumentID); err == nil {
+		res.ID, res.Duplicate = id, true
+		return res, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	doc, err := DocumentFromEdoc(e)
+	if err != nil {
+		return nil, err
+	}
+	atts := make([]NewAttachment, 0, len(e.Attachments))
+	for _, a := range e.Attachments {
+		blob := sink.blobs[a.Ref]
+		na := NewAttachment{
+			Name: a.Name, ContentType: a.ContentType, Description: a.Description,
+			ContentID: strings.TrimPrefix(a.ContentID, "cid:"), Blob: blob,
+		}
+		ar := AttachmentResult{Name: a.Name, Size: blob.Size, SHA256: blob.SHA256}
+		if isPDF(im.Store, blob) {
+			if err := im.checkPDF(ctx, &na, &ar); err != nil {
+				return nil, err
+			}
+		}
+		res.Attachments = append(res.Attachments, ar)
+		atts = append(atts, na)
+	}
+	id, err := im.Store.InsertIncoming(ctx, doc, atts)
+	var dup *DuplicateError
+	if errors.As(err, &dup) {
+		res.ID, res.Duplicate = dup.Existing, true
+		return res, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.ID = id
+	return res, nil
+}
+
+// checkPDF verifies a PDF attachment's signatures and extracts its text.
+func (im *Importer) checkPDF(ctx context.Context, na *NewAttachment, ar *AttachmentResult) error {
+	path := im.Store.BlobPath(na.Blob.SHA256)
+	rep, err := signing.VerifyPDFFile(ctx, path, im.Verify)
+	switch {
+	case errors.Is(err, signing.ErrUnreadable):
+		na.Verdict, ar.Verdict = string(signing.Invalid), string(signing.Invalid)
+		ar.Summary = err.Error()
+		na.Verification, _ = json.Marshal(map[string]string{"verdict": string(signing.Invalid), "summary": err.Error()})
+	case err != nil:
+		return err
+	default:
+		rep.File = na.Name
+		verdict := string(rep.Verdict)
+		if len(rep.Signatures) == 0 && len(rep.Problems) == 0 {
+			verdict = VerdictUnsigned
+		}
+		na.Verdict, ar.Verdict, ar.Summary = verdict, verdict, rep.Summary
+		if na.Verification, err = json.Marshal(rep); err != nil {
+			return err
+		}
+	}
+	if im.Text != nil {
+		text, err := im.Text.TextFile(ctx, path)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			ar.TextError = err.Error()
+		}
+		na.Text, ar.Text = text, len([]rune(text))
+	}
+	return nil
+}
+
+func isPDF(s *Store, b Blob) bool {
+	f, err := os.Open(s.BlobPath(b.SHA256))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 1024)
+	n, _ := io.ReadFull(f, head)
+	return bytes.Contains(head[:n], []byte("%PDF-"))
+}
+
+// importStatus applies a status packet: a recall request (13) to the
+// incoming document it names, any other code to our outgoing document.
+func (im *Importer) importStatus(ctx context.Context, r io.Reader) (*ImportResult, error) {
+	st, err := edxml.DecodeStatus(ctx, r, edxml.DecodeOptions{TempDir: im.TempDir})
+	if err != nil {
+		return nil, err
+	}
+	res := &ImportResult{Kind: "status", DocumentID: st.ResponseFor.DocumentID, Sender: st.From.OrganID, Status: string(st.StatusCode)}
+	if st.StatusCode == edxml.StatusRecallRequest {
+		id, err := im.Store.FindIncoming(ctx, st.ResponseFor.OrganID, st.ResponseFor.DocumentID)
+		if err != nil {
+			return nil, fmt.Errorf("recall request for %s: %w", st.ResponseFor.DocumentID, err)
+		}
+		res.ID = id
+		from := Actor{ID: st.From.OrganID, Name: st.StaffInfo.Staff, Department: st.StaffInfo.Department, Email: st.StaffInfo.Email, Mobile: st.StaffInfo.Mobile}
+		if from.ID == "" {
+			from.ID = "axis"
+		}
+		return res, im.Store.RecallRequested(ctx, id, from, st.Description)
+	}
+	err = im.Store.RecordRecipientStatus(ctx, st.ResponseFor.DocumentID, st.From.OrganID, RecipientStatus{
+		Code: StatusCode(st.StatusCode), At: st.Timestamp.Time, Description: st.Description,
+		Staff: st.StaffInfo.Staff, Department: st.StaffInfo.Department,
+	})
+	return res, err
+}
+
+// blobSink stores a packet's attachments as they stream in.
+type blobSink struct {
+	store *Store
+	blobs map[edxml.AttachmentRef]Blob
+}
+
+func (b *blobSink) Put(ctx context.Context, _ edxml.AttachmentInfo, r io.Reader) (edxml.AttachmentRef, error) {
+	blob, err := b.store.PutBlob(ctx, r)
+	if err != nil {
+		return "", err
+	}
+	if b.blobs == nil {
+		b.blobs = map[edxml.AttachmentRef]Blob{}
+	}
+	ref := edxml.AttachmentRef(blob.SHA256)
+	b.blobs[ref] = blob
+	return ref, nil
+}
+
+// Discard leaves the blob to GC: another document may hold the same file.
+func (b *blobSink) Discard(context.Context, edxml.AttachmentRef) error { return nil }
+
+// DocumentFromEdoc maps a decoded packet onto the store's model; the
+// whole packet (without the attachment bytes) is kept as Header for export.
+func DocumentFromEdoc(e *edxml.Edoc) (*Document, error) {
+	h := e.Header
+	header, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	doc := &Document{
+		Direction:          Incoming,
+		DocumentID:         h.DocumentID,
+		Sender:             orgFromEdxml(h.From),
+		CodeNumber:         h.Code.CodeNumber,
+		CodeNotation:       h.Code.CodeNotation,
+		PromulgationPlace:  h.PromulgationInfo.Place,
+		PromulgationDate:   h.PromulgationInfo.PromulgationDate.Time,
+		TypeCode:           typeCode(h.DocumentType),
+		TypeName:           h.DocumentType.TypeName,
+		Subject:            h.Subject,
+		Content:            h.Content,
+		Signer:             Signer{Competence: h.SignerInfo.Competence, Position: h.SignerInfo.Position, FullName: h.SignerInfo.FullName},
+		DueDate:            h.DueDate.Time,
+		Priority:           Priority(h.OtherInfo.Priority),
+		Sphere:             h.OtherInfo.SphereOfPromulgation,
+		TyperNotation:      h.OtherInfo.TyperNotation,
+		PromulgationAmount: h.OtherInfo.PromulgationAmount,
+		PageAmount:         h.OtherInfo.PageAmount,
+		SteeringType:       h.SteeringType,
+		Header:             header,
+	}
+	for _, to := range h.To {
+		doc.Recipients = append(doc.Recipients, Recipient{Organization: orgFromEdxml(to)})
+	}
+	if len(h.ResponseFor) > 0 {
+		rf := h.ResponseFor[0]
+		doc.ResponseFor = DocumentRef{OrganID: rf.OrganID, Code: rf.Code, PromulgationDate: rf.PromulgationDate.Time, DocumentID: rf.DocumentID}
+	}
+	return doc, nil
+}
+
+func typeCode(t edxml.DocumentType) string {
+	if t.Type == 0 && t.TypeName != "" {
+		return ""
+	}
+	return strconv.Itoa(t.Type)
+}
+
+func orgFromEdxml(o edxml.Organization) Organization {
+	return Organization{Code: o.OrganID, Name: o.OrganName, InCharge: o.OrganizationInCharge, Address: o.OrganAdd,
+		Email: o.Email, Phone: o.Telephone, Fax: o.Fax, Website: o.Website}
+}
+
+func orgToEdxml(o Organization) edxml.Organization {
+	return edxml.Organization{OrganID: o.Code, OrganName: o.Name, OrganizationInCharge: o.InCharge, OrganAdd: o.Address,
+		Email: o.Email, Telephone: o.Phone, Fax: o.Fax, Website: o.Website}
+}
+
+// EncodeStatus builds the edXML status packet of a StatusPacket: the
+// encoder a Store needs for its outbox (Options.EncodeStatus).
+func EncodeStatus(p StatusPacket) ([]byte, error) {
+	st := &edxml.Status{
+		ResponseFor: edxml.ResponseFor{
+			OrganID: p.ResponseFor.OrganID, Code: p.ResponseFor.Code, DocumentID: p.ResponseFor.DocumentID,
+		},
+		From:        orgToEdxml(p.From),
+		StatusCode:  edxml.StatusCode(p.Code),
+		Description: p.Description,
+		Timestamp:   edxml.NewDateTime(p.Timestamp),
+		StaffInfo:   edxml.StaffInfo{Department: p.Staff.Department, Staff: p.Staff.Name, Email: p.Staff.Email, Mobile: p.Staff.Mobile},
+	}
+	if !p.ResponseFor.PromulgationDate.IsZero() {
+		st.ResponseFor.PromulgationDate = edxml.NewDate(p.ResponseFor.PromulgationDate)
+	}
+	if st.StaffInfo.Staff == "" {
+		st.StaffInfo.Staff = p.Staff.ID
+	}
+	var buf bytes.Buffer
+	if err := edxml.EncodeStatus(&buf, st); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
