@@ -322,9 +322,9 @@ func TestImportBadPacketStoresNothing(t *testing.T) {
 	good := packet(t, demodoc.Example(demodoc.CongVan, 3), "12", map[string][]byte{"a.pdf": []byte("%PDF-1.7 not much")})
 	cases := map[string][]byte{
 		"truncated":       good[:len(good)/2],
-		"wrong namespace": bytes.Replace(good, []byte("http://www.mic.gov.vn/TBT/QCVN_102_2016"), []byte("http://example.com/x"), -1),
+		"wrong namespace": bytes.ReplaceAll(good, []byte("http://www.mic.gov.vn/TBT/QCVN_102_2016"), []byte("http://example.com/x")),
 		"doctype":         append([]byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>`), good[bytes.Index(good, []byte("<edXML")):]...),
-		"unsafe name":     bytes.Replace(good, []byte("a.pdf"), []byte("../../a.pdf"), -1),
+		"unsafe name":     bytes.ReplaceAll(good, []byte("a.pdf"), []byte("../../a.pdf")),
 	}
 	for name, data := range cases {
 		t.Run(name, func(t *testing.T) {
