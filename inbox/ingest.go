@@ -336,4 +336,3 @@ func EncodeStatus(p StatusPacket) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
-
