@@ -25,6 +25,10 @@ Usage:
       exit 0: at least one signature and every signature VALID; 1: otherwise; 2: usage error or unreadable input
   vanthuctl demo [--dir DIR]
       demo PKI + an example dispatch signed by the leader (personal), issued by the clerk (stamp + agency), verified
+  vanthuctl demo seed --docs N [--with-pdfs] [--data DIR]
+      fill an inbox with realistic documents from demo agencies
+  vanthuctl inbox COMMAND ...
+      the local inbox: import, list, show, search, register, refuse, assign, done, export, audit (vanthuctl inbox help)
 
 Run "vanthuctl COMMAND -h" for the options of a command.
 `
@@ -62,7 +66,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "verify":
 		err = cmdVerify(ctx, env, args[1:])
 	case "demo":
-		err = cmdDemo(ctx, env, args[1:])
+		if len(args) > 1 && args[1] == "seed" {
+			err = cmdSeed(ctx, env, args[2:])
+		} else {
+			err = cmdDemo(ctx, env, args[1:])
+		}
+	case "inbox":
+		err = cmdInbox(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
