@@ -127,7 +127,8 @@ func cmdInbox(ctx context.Context, e *env, args []string) error {
 		return nil
 	case "import":
 		asJSON := fs.Bool("json", false, "print the results as JSON")
-		run = func(d *deskEnv, pos []string) error { return inboxImport(ctx, e, d, pos, *asJSON) }
+		noText := fs.Bool("no-text", false, "do not index the text of PDF attachments (faster)")
+		run = func(d *deskEnv, pos []string) error { return inboxImport(ctx, e, d, pos, *asJSON, !*noText) }
 	case "list":
 		state := fs.String("state", "", "only documents in this state (e.g. arrived, registered, assigned, done)")
 		folder := fs.String("folder", "", "only this folder (to_register, to_process, recall, archive, drafts, outgoing, sent, hidden)")
@@ -392,7 +393,7 @@ func oneID(pos []string) (int64, error) {
 	return id, nil
 }
 
-func inboxImport(ctx context.Context, e *env, d *deskEnv, files []string, asJSON bool) error {
+func inboxImport(ctx context.Context, e *env, d *deskEnv, files []string, asJSON, withText bool) error {
 	if len(files) == 0 {
 		return usageErr("import wants one or more .edxml files")
 	}
@@ -403,13 +404,16 @@ func inboxImport(ctx context.Context, e *env, d *deskEnv, files []string, asJSON
 	if err != nil {
 		return err
 	}
-	ext, err := pdftext.New(ctx, pdftext.Options{CacheDir: cacheDir()})
-	if err != nil {
-		// Search loses the attachments' text; the import goes on.
-		fmt.Fprintf(e.stderr, "vanthuctl inbox import: the text of PDF files will not be indexed: %v\n", err)
-		ext = nil
-	} else {
-		defer ext.Close()
+	var ext *pdftext.Extractor
+	if withText {
+		ext, err = pdftext.New(ctx, pdftext.Options{CacheDir: cacheDir()})
+		if err != nil {
+			// Search loses the attachments' text; the import goes on.
+			fmt.Fprintf(e.stderr, "vanthuctl inbox import: the text of PDF files will not be indexed: %v\n", err)
+			ext = nil
+		} else {
+			defer ext.Close()
+		}
 	}
 	im := &inbox.Importer{Store: d.store, Text: ext, Verify: signing.VerifyOptions{Roots: roots}}
 	failed := 0
