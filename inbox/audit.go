@@ -112,7 +112,7 @@ func auditHash(prev string, seq, atMillis int64, actor string, action Action, do
 
 // appendAudit adds an entry to the chain inside tx. detail is marshalled to
 // JSON (maps marshal with sorted keys, so the bytes are canonical).
-func appendAudit(ctx context.Context, tx *sql.Tx, now time.Time, actor string, action Action, doc int64, detail any) error {
+func appendAudit(ctx context.Context, tx *wtx, now time.Time, actor string, action Action, doc int64, detail any) error {
 	if detail == nil {
 		detail = map[string]any{}
 	}

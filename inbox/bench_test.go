@@ -3,7 +3,6 @@ package inbox
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
@@ -162,7 +161,7 @@ func generateBenchStore(ctx context.Context, dir string, n int) error {
 	outgoingStates := []State{StateDraft, StateSubmitted, StateApproved, StateIssued, StateIssued, StateIssued}
 	const batch = 2000
 	for lo := 0; lo < n; lo += batch {
-		err := s.write(ctx, func(tx *sql.Tx, _ time.Time) error {
+		err := s.write(ctx, func(tx *wtx, _ time.Time) error {
 			for i := lo; i < min(lo+batch, n); i++ {
 				at := start.Add(time.Duration(i) * step)
 				snd := pick(r, benchSenders)

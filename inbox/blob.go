@@ -3,7 +3,6 @@ package inbox
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -240,7 +239,7 @@ func (s *Store) GC(ctx context.Context, grace time.Duration) (GCReport, error) {
 	}
 	// Hold the writer while deciding and deleting, so that no transaction
 	// commits a new reference to a blob in between.
-	err = s.write(ctx, func(tx *sql.Tx, _ time.Time) error {
+	err = s.write(ctx, func(tx *wtx, _ time.Time) error {
 		s.blobMu.Lock()
 		defer s.blobMu.Unlock()
 		for _, sha := range candidates {

@@ -79,7 +79,7 @@ func validateAttachments(atts []NewAttachment) error {
 }
 
 // insertDocument writes the document row and its recipients.
-func insertDocument(ctx context.Context, tx *sql.Tx, d *Document, dir Direction, st State, read bool, now time.Time) (int64, error) {
+func insertDocument(ctx context.Context, tx *wtx, d *Document, dir Direction, st State, read bool, now time.Time) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO documents (
 		direction, state, folder, document_id, sender_code, sender_name, code_number, code_notation,
 		promulgation_place, promulgation_date, type_code, type_name, subject, content,
@@ -113,7 +113,7 @@ func insertDocument(ctx context.Context, tx *sql.Tx, d *Document, dir Direction,
 }
 
 // insertAttachments adds attachments as the document's current set.
-func (s *Store) insertAttachments(ctx context.Context, tx *sql.Tx, doc int64, stage Stage, atts []NewAttachment, now time.Time) error {
+func (s *Store) insertAttachments(ctx context.Context, tx *wtx, doc int64, stage Stage, atts []NewAttachment, now time.Time) error {
 	for i, a := range atts {
 		if err := s.checkBlobPresent(a.Blob); err != nil {
 			return err
@@ -134,7 +134,7 @@ func (s *Store) insertAttachments(ctx context.Context, tx *sql.Tx, doc int64, st
 }
 
 // replaceAttachments supersedes the current attachments with atts.
-func (s *Store) replaceAttachments(ctx context.Context, tx *sql.Tx, doc int64, stage Stage, atts []NewAttachment, now time.Time) error {
+func (s *Store) replaceAttachments(ctx context.Context, tx *wtx, doc int64, stage Stage, atts []NewAttachment, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE attachments SET superseded_at = ? WHERE document = ? AND superseded_at IS NULL`,
 		millis(now), doc); err != nil {
 		return fmt.Errorf("replace attachments: %w", err)
@@ -160,7 +160,7 @@ func (s *Store) InsertIncoming(ctx context.Context, doc *Document, atts []NewAtt
 		return 0, err
 	}
 	var id int64
-	err := s.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err := s.write(ctx, func(tx *wtx, now time.Time) error {
 		var err error
 		id, err = s.insertIncomingTx(ctx, tx, doc, atts, now)
 		return err
@@ -171,7 +171,7 @@ func (s *Store) InsertIncoming(ctx context.Context, doc *Document, atts []NewAtt
 	return id, nil
 }
 
-func (s *Store) insertIncomingTx(ctx context.Context, tx *sql.Tx, doc *Document, atts []NewAttachment, now time.Time) (int64, error) {
+func (s *Store) insertIncomingTx(ctx context.Context, tx *wtx, doc *Document, atts []NewAttachment, now time.Time) (int64, error) {
 	var existing int64
 	err := tx.QueryRowContext(ctx, `SELECT id FROM documents WHERE direction = 'incoming' AND sender_code = ? AND document_id = ?`,
 		doc.Sender.Code, doc.DocumentID).Scan(&existing)
@@ -205,6 +205,59 @@ func (s *Store) insertIncomingTx(ctx context.Context, tx *sql.Tx, doc *Document,
 		return 0, err
 	}
 	return id, nil
+}
+
+// NewIncoming is one received document for InsertIncomingMany.
+type NewIncoming struct {
+	Doc         *Document
+	Attachments []NewAttachment
+}
+
+// InsertIncomingMany stores several received documents in one transaction
+// (one commit, one sync to disk): ids[i] is the new document's id, or 0
+// when errs[i] says why document i was not stored (a *DuplicateError, or a
+// validation error). Any other failure stores nothing and is returned.
+func (s *Store) InsertIncomingMany(ctx context.Context, docs []NewIncoming) (ids []int64, errs []error, err error) {
+	ids, errs = make([]int64, len(docs)), make([]error, len(docs))
+	valid := false
+	for i, in := range docs {
+		switch {
+		case strings.TrimSpace(in.Doc.DocumentID) == "":
+			errs[i] = invalidf("the incoming document has no DocumentId")
+		case strings.TrimSpace(in.Doc.Sender.Code) == "":
+			errs[i] = invalidf("the incoming document has no sender organisation code")
+		default:
+			if errs[i] = validateDoc(in.Doc); errs[i] == nil {
+				errs[i] = validateAttachments(in.Attachments)
+			}
+		}
+		valid = valid || errs[i] == nil
+	}
+	if !valid {
+		return ids, errs, nil
+	}
+	err = s.write(ctx, func(tx *wtx, now time.Time) error {
+		for i, in := range docs {
+			if errs[i] != nil {
+				continue
+			}
+			id, err := s.insertIncomingTx(ctx, tx, in.Doc, in.Attachments, now)
+			var dup *DuplicateError
+			if errors.As(err, &dup) {
+				errs[i] = err
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			ids[i] = id
+		}
+		return nil
+	})
+	if err != nil {
+		return make([]int64, len(docs)), make([]error, len(docs)), err
+	}
+	return ids, errs, nil
 }
 
 // FindIncoming returns the id of the incoming document a sender identified
@@ -247,7 +300,7 @@ func (s *Store) CreateDraft(ctx context.Context, actor Actor, doc *Document, att
 	d.Sender = s.opts.Self
 	d.DocumentID = ""
 	var id int64
-	err := s.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err := s.write(ctx, func(tx *wtx, now time.Time) error {
 		var err error
 		id, err = insertDocument(ctx, tx, &d, dir, StateDraft, true, now)
 		if err != nil {
@@ -285,7 +338,7 @@ type docState struct {
 	ReceivedYear      int
 }
 
-func loadDocState(ctx context.Context, tx *sql.Tx, id int64) (*docState, error) {
+func loadDocState(ctx context.Context, tx *wtx, id int64) (*docState, error) {
 	var d docState
 	var dir, st, before string
 	err := tx.QueryRowContext(ctx, `SELECT id, direction, state, frozen, document_id, sender_code, sender_name,
@@ -320,14 +373,14 @@ func (s *Store) Get(ctx context.Context, id int64) (*Document, error) {
 		return nil, fmt.Errorf("read document: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	d, err := getDocument(ctx, tx, id)
+	d, err := getDocument(ctx, &wtx{tx: tx}, id)
 	if err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-func getDocument(ctx context.Context, tx *sql.Tx, id int64) (*Document, error) {
+func getDocument(ctx context.Context, tx *wtx, id int64) (*Document, error) {
 	var (
 		d                                     Document
 		dir, st, folder                       string
@@ -383,7 +436,7 @@ func getDocument(ctx context.Context, tx *sql.Tx, id int64) (*Document, error) {
 	return &d, nil
 }
 
-func currentAttachments(ctx context.Context, tx *sql.Tx, id int64) ([]Attachment, error) {
+func currentAttachments(ctx context.Context, tx *wtx, id int64) ([]Attachment, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, position, stage, name, content_type, description, content_id,
 		sha256, size, verdict, verification, created_at
 		FROM attachments WHERE document = ? AND superseded_at IS NULL ORDER BY position, id`, id)
@@ -413,7 +466,7 @@ func currentAttachments(ctx context.Context, tx *sql.Tx, id int64) ([]Attachment
 	return out, nil
 }
 
-func recipients(ctx context.Context, tx *sql.Tx, id int64) ([]Recipient, error) {
+func recipients(ctx context.Context, tx *wtx, id int64) ([]Recipient, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT r.id, r.organ_code, r.organ_name, s.code, s.at, s.description, s.staff, s.department
 		FROM recipients r LEFT JOIN recipient_statuses s ON s.recipient = r.id
 		WHERE r.document = ? ORDER BY r.position, s.at, s.id`, id)
@@ -453,7 +506,7 @@ func recipients(ctx context.Context, tx *sql.Tx, id int64) ([]Recipient, error) 
 	return out, nil
 }
 
-func assignments(ctx context.Context, tx *sql.Tx, id int64) ([]Assignment, error) {
+func assignments(ctx context.Context, tx *wtx, id int64) ([]Assignment, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT assignee, role, deadline, note, by, at FROM assignments
 		WHERE document = ? ORDER BY id`, id)
 	if err != nil {
@@ -477,7 +530,7 @@ func assignments(ctx context.Context, tx *sql.Tx, id int64) ([]Assignment, error
 	return out, nil
 }
 
-func comments(ctx context.Context, tx *sql.Tx, id int64) ([]Comment, error) {
+func comments(ctx context.Context, tx *wtx, id int64) ([]Comment, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, author, text, at FROM comments WHERE document = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("read comments: %w", err)
@@ -500,7 +553,7 @@ func comments(ctx context.Context, tx *sql.Tx, id int64) ([]Comment, error) {
 }
 
 // reindex rewrites a document's row in the search index.
-func reindex(ctx context.Context, tx *sql.Tx, id int64) error {
+func reindex(ctx context.Context, tx *wtx, id int64) error {
 	var subject, content, number, notation, senderCode, senderName, signerComp, signerPos, signerName, typeName string
 	if err := tx.QueryRowContext(ctx, `SELECT subject, content, code_number, code_notation, sender_code, sender_name,
 		signer_competence, signer_position, signer_name, type_name FROM documents WHERE id = ?`, id).Scan(
@@ -563,7 +616,7 @@ func reindex(ctx context.Context, tx *sql.Tx, id int64) error {
 const fieldSep = "\x1f"
 
 // reindexAll rebuilds the search index (the Go step of migration 2).
-func reindexAll(ctx context.Context, tx *sql.Tx) error {
+func reindexAll(ctx context.Context, tx *wtx) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id FROM documents ORDER BY id`)
 	if err != nil {
 		return err

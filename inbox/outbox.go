@@ -47,7 +47,7 @@ type OutboxItem struct {
 	LastError     string
 }
 
-func insertOutbox(ctx context.Context, tx *sql.Tx, kind OutboxKind, doc int64, documentID string, code StatusCode,
+func insertOutbox(ctx context.Context, tx *wtx, kind OutboxKind, doc int64, documentID string, code StatusCode,
 	recipients []string, payload []byte, now time.Time,
 ) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, document, document_id, status_code, recipients, payload,
@@ -130,7 +130,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64, axisDocID string) error 
 	if strings.TrimSpace(axisDocID) == "" {
 		return invalidf("the axis gave no DocId")
 	}
-	return s.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	return s.write(ctx, func(tx *wtx, now time.Time) error {
 		var state, have string
 		err := tx.QueryRowContext(ctx, `SELECT state, axis_doc_id FROM outbox WHERE id = ?`, id).Scan(&state, &have)
 		if err == sql.ErrNoRows { //nolint:errorlint // QueryRow returns it unwrapped
@@ -157,7 +157,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64, axisDocID string) error 
 // MarkFailed records a failed attempt to send an outbox row: it is retried
 // at retryAt, or, when retryAt is zero, given up (state failed).
 func (s *Store) MarkFailed(ctx context.Context, id int64, sendErr string, retryAt time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx, _ time.Time) error {
+	return s.write(ctx, func(tx *wtx, _ time.Time) error {
 		state := OutboxPending
 		next := millis(retryAt)
 		if retryAt.IsZero() {

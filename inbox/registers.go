@@ -28,7 +28,7 @@ func (s *Store) CreateRegister(ctx context.Context, actor Actor, name string, ki
 		return Register{}, invalidf("year %d is not a year", year)
 	}
 	var r Register
-	err := s.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err := s.write(ctx, func(tx *wtx, now time.Time) error {
 		var exists bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM registers WHERE kind = ? AND name = ? AND year = ?)`,
 			string(kind), name, year).Scan(&exists); err != nil {
@@ -49,7 +49,7 @@ func (s *Store) CreateRegister(ctx context.Context, actor Actor, name string, ki
 	return r, err
 }
 
-func createRegisterTx(ctx context.Context, tx *sql.Tx, name string, kind RegisterKind, year int, now time.Time) (int64, error) {
+func createRegisterTx(ctx context.Context, tx *wtx, name string, kind RegisterKind, year int, now time.Time) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO registers (name, kind, year, created_at) VALUES (?, ?, ?, ?)`,
 		name, string(kind), year, millis(now))
 	if err != nil {
@@ -86,7 +86,7 @@ func (s *Store) Registers(ctx context.Context) ([]Register, error) {
 // takeNumber gives out the next number of a register inside the caller's
 // transaction: if the transaction fails, the number was never taken, so
 // numbers stay unique and gap-free.
-func takeNumber(ctx context.Context, tx *sql.Tx, kind RegisterKind, name string, year int, now time.Time) (RegisterRef, int, error) {
+func takeNumber(ctx context.Context, tx *wtx, kind RegisterKind, name string, year int, now time.Time) (RegisterRef, int, error) {
 	name = strings.TrimSpace(name)
 	ref := RegisterRef{Name: name, Kind: kind, Year: year}
 	err := tx.QueryRowContext(ctx, `SELECT id FROM registers WHERE kind = ? AND name = ? AND year = ?`,

@@ -272,7 +272,7 @@ func (s *Store) Search(ctx context.Context, query string, f Filter, limit int) (
 	hits := make([]Hit, len(order))
 	for i, k := range order {
 		h := &cands[k].hit
-		if err := hitSnippet(ctx, tx, h, terms); err != nil {
+		if err := hitSnippet(ctx, &wtx{tx: tx}, h, terms); err != nil {
 			return nil, err
 		}
 		hits[i] = *h
@@ -282,7 +282,7 @@ func (s *Store) Search(ctx context.Context, query string, f Filter, limit int) (
 
 // hitSnippet finds the passage to show for a hit: in its metadata, or else
 // in its attachments.
-func hitSnippet(ctx context.Context, tx *sql.Tx, h *Hit, terms []string) error {
+func hitSnippet(ctx context.Context, tx *wtx, h *Hit, terms []string) error {
 	var content, comp, pos, name string
 	if err := tx.QueryRowContext(ctx, `SELECT content, signer_competence, signer_position, signer_name FROM documents WHERE id = ?`,
 		h.ID).Scan(&content, &comp, &pos, &name); err != nil {
@@ -402,7 +402,7 @@ func rank(cands []candidate, terms []string) []int {
 }
 
 // attachmentSnippet looks for the snippet in the hit's attachments.
-func attachmentSnippet(ctx context.Context, tx *sql.Tx, h *Hit, terms []string) error {
+func attachmentSnippet(ctx context.Context, tx *wtx, h *Hit, terms []string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT name, text FROM attachments WHERE document = ? AND superseded_at IS NULL
 		ORDER BY position, id`, h.ID)
 	if err != nil {

@@ -76,12 +76,12 @@ type effect struct {
 // check, the action's own updates, the state change, the audit entry and
 // the status packet.
 func (s *Store) transition(ctx context.Context, id int64, actor Actor, action Action,
-	apply func(tx *sql.Tx, d *docState, now time.Time) (effect, error),
+	apply func(tx *wtx, d *docState, now time.Time) (effect, error),
 ) error {
 	if err := validateActor(actor); err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	return s.write(ctx, func(tx *wtx, now time.Time) error {
 		d, err := loadDocState(ctx, tx, id)
 		if err != nil {
 			return err
@@ -125,7 +125,7 @@ func (s *Store) transition(ctx context.Context, id int64, actor Actor, action Ac
 
 // queueStatus encodes a status packet about d and queues it in the outbox:
 // for an incoming document to its sender, for our own to its recipients.
-func (s *Store) queueStatus(ctx context.Context, tx *sql.Tx, d *docState, code StatusCode, desc string, actor Actor, now time.Time) error {
+func (s *Store) queueStatus(ctx context.Context, tx *wtx, d *docState, code StatusCode, desc string, actor Actor, now time.Time) error {
 	if s.opts.EncodeStatus == nil {
 		return ErrNoEncoder
 	}
@@ -178,7 +178,7 @@ func (s *Store) queueStatus(ctx context.Context, tx *sql.Tx, d *docState, code S
 // register's next arrival number, and tells the sender (03).
 func (s *Store) Register(ctx context.Context, id int64, actor Actor, registerName string) (int, error) {
 	var number int
-	err := s.transition(ctx, id, actor, ActionRegister, func(tx *sql.Tx, d *docState, now time.Time) (effect, error) {
+	err := s.transition(ctx, id, actor, ActionRegister, func(tx *wtx, d *docState, now time.Time) (effect, error) {
 		ref, n, err := takeNumber(ctx, tx, RegisterIncoming, registerName, d.ReceivedYear, now)
 		if err != nil {
 			return effect{}, err
@@ -207,7 +207,7 @@ func (s *Store) Refuse(ctx context.Context, id int64, actor Actor, reason string
 	if reason == "" {
 		return invalidf("a refusal needs a reason")
 	}
-	return s.transition(ctx, id, actor, ActionRefuse, func(tx *sql.Tx, _ *docState, now time.Time) (effect, error) {
+	return s.transition(ctx, id, actor, ActionRefuse, func(tx *wtx, _ *docState, now time.Time) (effect, error) {
 		if err := insertComment(ctx, tx, id, actor, "Từ chối tiếp nhận: "+reason, now); err != nil {
 			return effect{}, err
 		}
@@ -230,7 +230,7 @@ func (s *Store) Assign(ctx context.Context, id int64, actor Actor, a Assignment)
 	if a.Role != RoleLead && a.Role != RoleCoordinating {
 		return invalidf("role %q is neither lead nor coordinating", a.Role)
 	}
-	return s.transition(ctx, id, actor, ActionAssign, func(tx *sql.Tx, d *docState, now time.Time) (effect, error) {
+	return s.transition(ctx, id, actor, ActionAssign, func(tx *wtx, d *docState, now time.Time) (effect, error) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO assignments (document, assignee, role, deadline, note, by, at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, a.Assignee, string(a.Role), dateString(a.Deadline), a.Note, actor.ID, millis(now)); err != nil {
 			return effect{}, fmt.Errorf("assign document %d: %w", id, err)
@@ -250,14 +250,14 @@ func (s *Store) Assign(ctx context.Context, id int64, actor Actor, a Assignment)
 
 // StartProcessing records that work on the document has begun (05).
 func (s *Store) StartProcessing(ctx context.Context, id int64, actor Actor) error {
-	return s.transition(ctx, id, actor, ActionStartProcessing, func(*sql.Tx, *docState, time.Time) (effect, error) {
+	return s.transition(ctx, id, actor, ActionStartProcessing, func(*wtx, *docState, time.Time) (effect, error) {
 		return effect{notify: StatusProcessing, description: "Đang xử lý"}, nil
 	})
 }
 
 // Done records that the document has been dealt with (06).
 func (s *Store) Done(ctx context.Context, id int64, actor Actor) error {
-	return s.transition(ctx, id, actor, ActionDone, func(*sql.Tx, *docState, time.Time) (effect, error) {
+	return s.transition(ctx, id, actor, ActionDone, func(*wtx, *docState, time.Time) (effect, error) {
 		return effect{notify: StatusDone, description: "Đã xử lý xong"}, nil
 	})
 }
@@ -266,7 +266,7 @@ func (s *Store) Done(ctx context.Context, id int64, actor Actor) error {
 // incoming document back; it waits for AcceptRecall or RefuseRecall. from
 // is the sender's staff as the status packet names them.
 func (s *Store) RecallRequested(ctx context.Context, id int64, from Actor, reason string) error {
-	return s.transition(ctx, id, from, ActionRecallRequested, func(tx *sql.Tx, d *docState, _ time.Time) (effect, error) {
+	return s.transition(ctx, id, from, ActionRecallRequested, func(tx *wtx, d *docState, _ time.Time) (effect, error) {
 		if _, err := tx.ExecContext(ctx, `UPDATE documents SET state_before_recall = ?, recall_reason = ? WHERE id = ?`,
 			string(d.State), reason, id); err != nil {
 			return effect{}, fmt.Errorf("record recall request for document %d: %w", id, err)
@@ -278,7 +278,7 @@ func (s *Store) RecallRequested(ctx context.Context, id int64, from Actor, reaso
 // AcceptRecall agrees to the sender's recall (15): the document is frozen
 // and hidden from normal views, and kept for the record.
 func (s *Store) AcceptRecall(ctx context.Context, id int64, actor Actor) error {
-	return s.transition(ctx, id, actor, ActionAcceptRecall, func(tx *sql.Tx, _ *docState, _ time.Time) (effect, error) {
+	return s.transition(ctx, id, actor, ActionAcceptRecall, func(tx *wtx, _ *docState, _ time.Time) (effect, error) {
 		if _, err := tx.ExecContext(ctx, `UPDATE documents SET hidden = 1, frozen = 1 WHERE id = ?`, id); err != nil {
 			return effect{}, fmt.Errorf("accept recall of document %d: %w", id, err)
 		}
@@ -290,7 +290,7 @@ func (s *Store) AcceptRecall(ctx context.Context, id int64, actor Actor) error {
 // the state it was in.
 func (s *Store) RefuseRecall(ctx context.Context, id int64, actor Actor, reason string) error {
 	reason = strings.TrimSpace(reason)
-	return s.transition(ctx, id, actor, ActionRefuseRecall, func(tx *sql.Tx, d *docState, _ time.Time) (effect, error) {
+	return s.transition(ctx, id, actor, ActionRefuseRecall, func(tx *wtx, d *docState, _ time.Time) (effect, error) {
 		back := d.StateBeforeRecall
 		if !back.incoming() || back == StateRecallRequested || back == StateRecalled {
 			back = StateRegistered
@@ -311,7 +311,7 @@ func (s *Store) ReviseDraft(ctx context.Context, id int64, actor Actor, atts []N
 	if err := validateAttachments(atts); err != nil {
 		return err
 	}
-	return s.transition(ctx, id, actor, ActionReviseDraft, func(tx *sql.Tx, _ *docState, now time.Time) (effect, error) {
+	return s.transition(ctx, id, actor, ActionReviseDraft, func(tx *wtx, _ *docState, now time.Time) (effect, error) {
 		if err := s.replaceAttachments(ctx, tx, id, StageDraft, atts, now); err != nil {
 			return effect{}, err
 		}
@@ -330,7 +330,7 @@ func (s *Store) Return(ctx context.Context, id int64, actor Actor, comment strin
 	if comment == "" {
 		return invalidf("returning a draft needs a comment")
 	}
-	return s.transition(ctx, id, actor, ActionReturn, func(tx *sql.Tx, _ *docState, now time.Time) (effect, error) {
+	return s.transition(ctx, id, actor, ActionReturn, func(tx *wtx, _ *docState, now time.Time) (effect, error) {
 		if err := insertComment(ctx, tx, id, actor, comment, now); err != nil {
 			return effect{}, err
 		}
@@ -347,7 +347,7 @@ func (s *Store) Approve(ctx context.Context, id int64, actor Actor, signed []New
 	if err := validateAttachments(signed); err != nil {
 		return err
 	}
-	return s.transition(ctx, id, actor, ActionApprove, func(tx *sql.Tx, _ *docState, now time.Time) (effect, error) {
+	return s.transition(ctx, id, actor, ActionApprove, func(tx *wtx, _ *docState, now time.Time) (effect, error) {
 		if err := s.replaceAttachments(ctx, tx, id, StageApproved, signed, now); err != nil {
 			return effect{}, err
 		}
@@ -379,7 +379,7 @@ func (s *Store) Issue(ctx context.Context, id int64, actor Actor, registerName s
 		return IssueStamp{}, invalidf("this desk has no agency code (Options.Self), so it cannot issue")
 	}
 	var out IssueStamp
-	err := s.transition(ctx, id, actor, ActionIssue, func(tx *sql.Tx, d *docState, now time.Time) (effect, error) {
+	err := s.transition(ctx, id, actor, ActionIssue, func(tx *wtx, d *docState, now time.Time) (effect, error) {
 		local := now.In(vietnam())
 		ref, n, err := takeNumber(ctx, tx, RegisterOutgoing, registerName, local.Year(), now)
 		if err != nil {
@@ -454,7 +454,7 @@ func (s *Store) Recall(ctx context.Context, id int64, actor Actor, reason string
 	if reason == "" {
 		return invalidf("a recall needs a reason")
 	}
-	return s.transition(ctx, id, actor, ActionRecall, func(tx *sql.Tx, _ *docState, _ time.Time) (effect, error) {
+	return s.transition(ctx, id, actor, ActionRecall, func(tx *wtx, _ *docState, _ time.Time) (effect, error) {
 		if _, err := tx.ExecContext(ctx, `UPDATE documents SET recall_reason = ? WHERE id = ?`, reason, id); err != nil {
 			return effect{}, fmt.Errorf("recall document %d: %w", id, err)
 		}
@@ -484,7 +484,7 @@ func (s *Store) RecordRecipientStatus(ctx context.Context, documentID, fromOrgan
 		st.At = s.now()
 	}
 	actor := Actor{ID: "axis:" + fromOrgan, Name: st.Staff, Department: st.Department}
-	err = s.transition(ctx, id, actor, ActionRecipientStatus, func(tx *sql.Tx, _ *docState, now time.Time) (effect, error) {
+	err = s.transition(ctx, id, actor, ActionRecipientStatus, func(tx *wtx, _ *docState, now time.Time) (effect, error) {
 		var rid int64
 		var lastAt sql.NullInt64
 		err := tx.QueryRowContext(ctx, `SELECT id, last_at FROM recipients WHERE document = ? AND organ_code = ?`, id, fromOrgan).
@@ -529,12 +529,12 @@ func (s *Store) AddComment(ctx context.Context, id int64, actor Actor, text stri
 	if text == "" {
 		return invalidf("the comment is empty")
 	}
-	return s.transition(ctx, id, actor, ActionComment, func(tx *sql.Tx, _ *docState, now time.Time) (effect, error) {
+	return s.transition(ctx, id, actor, ActionComment, func(tx *wtx, _ *docState, now time.Time) (effect, error) {
 		return effect{detail: map[string]any{"text": text}}, insertComment(ctx, tx, id, actor, text, now)
 	})
 }
 
-func insertComment(ctx context.Context, tx *sql.Tx, id int64, actor Actor, text string, now time.Time) error {
+func insertComment(ctx context.Context, tx *wtx, id int64, actor Actor, text string, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO comments (document, author, text, at) VALUES (?, ?, ?, ?)`,
 		id, actor.ID, text, millis(now)); err != nil {
 		return fmt.Errorf("store comment: %w", err)
@@ -548,7 +548,7 @@ func (s *Store) MarkRead(ctx context.Context, id int64, actor Actor, read bool) 
 	if err := validateActor(actor); err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	return s.write(ctx, func(tx *wtx, now time.Time) error {
 		res, err := tx.ExecContext(ctx, `UPDATE documents SET read = ? WHERE id = ? AND read <> ?`, read, id, read)
 		if err != nil {
 			return fmt.Errorf("mark document %d: %w", id, err)
@@ -582,7 +582,7 @@ func (s *Store) SetAttachmentText(ctx context.Context, attachmentID int64, text 
 	if err != nil {
 		return fmt.Errorf("set attachment text: %w", err)
 	}
-	return s.transition(ctx, doc, Actor{ID: "system"}, ActionSetText, func(tx *sql.Tx, _ *docState, _ time.Time) (effect, error) {
+	return s.transition(ctx, doc, Actor{ID: "system"}, ActionSetText, func(tx *wtx, _ *docState, _ time.Time) (effect, error) {
 		if _, err := tx.ExecContext(ctx, `UPDATE attachments SET text = ? WHERE id = ?`, text, attachmentID); err != nil {
 			return effect{}, fmt.Errorf("set attachment text: %w", err)
 		}

@@ -24,7 +24,9 @@ func TestImportSurvivesKill(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	work := t.TempDir()
-	const batch = 40
+	// More packets than one commit takes (50), so that kills land before,
+	// between and inside commits.
+	const batch = 120
 	var files []string
 	for i := range batch {
 		files = append(files, writePacket(t, work, strconv.Itoa(1000+i), "V/v thử nghiệm độ bền số "+strconv.Itoa(i)))
@@ -51,7 +53,7 @@ func TestImportSurvivesKill(t *testing.T) {
 	// Each round: a fresh inbox, an import killed at a random moment, the
 	// checks, then the batch finished by a second import.
 	rng := rand.New(rand.NewPCG(1, 2))
-	partial := 0
+	partial, interrupted := 0, 0
 	for round := 0; round < 50; round++ {
 		data := newInbox()
 		cmd := exec.Command(bin, importArgs(data)...)
@@ -61,7 +63,11 @@ func TestImportSurvivesKill(t *testing.T) {
 		time.Sleep(time.Duration(rng.Int64N(int64(span))))
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
-		if n := checkInbox(t, data, batch, false); n > 0 && n < batch {
+		n := checkInbox(t, data, batch, false)
+		if n < batch {
+			interrupted++
+		}
+		if n > 0 && n < batch {
 			partial++
 		}
 		if out, err := exec.Command(bin, importArgs(data)...).CombinedOutput(); err != nil {
@@ -69,9 +75,9 @@ func TestImportSurvivesKill(t *testing.T) {
 		}
 		checkInbox(t, data, batch, true)
 	}
-	t.Logf("%d of 50 kills landed in the middle of the batch", partial)
-	if partial < 10 {
-		t.Errorf("only %d of 50 kills interrupted the batch half-way: the kill points miss the import", partial)
+	t.Logf("%d of 50 kills interrupted the import, %d of them after a commit", interrupted, partial)
+	if interrupted < 25 || partial < 5 {
+		t.Errorf("only %d kills interrupted the import (%d after a commit): the kill points miss the work", interrupted, partial)
 	}
 }
 

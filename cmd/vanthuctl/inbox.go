@@ -418,25 +418,47 @@ func inboxImport(ctx context.Context, e *env, d *deskEnv, files []string, asJSON
 	im := &inbox.Importer{Store: d.store, Text: ext, Verify: signing.VerifyOptions{Roots: roots}}
 	failed := 0
 	var results []jsonImport
-	for _, f := range files {
-		res, err := im.ImportFile(ctx, f)
-		ji := jsonImport{File: f}
-		switch {
-		case err != nil:
-			failed++
-			ji.Error = oneLine(err.Error())
-			if !asJSON {
-				fmt.Fprintf(e.stderr, "%s: %s\n", f, ji.Error)
+	// Packets are committed 50 at a time: one sync to disk per batch.
+	const batch = 50
+	for start := 0; start < len(files); start += batch {
+		chunk := files[start:min(start+batch, len(files))]
+		var open []*os.File
+		var readers []io.ReadSeeker
+		var names []string
+		for _, f := range chunk {
+			fh, err := os.Open(f)
+			if err != nil {
+				failed++
+				ji := jsonImport{File: f, Error: oneLine(err.Error())}
+				results = append(results, ji)
+				if !asJSON {
+					fmt.Fprintf(e.stderr, "%s: %s\n", f, ji.Error)
+				}
+				continue
 			}
-		default:
-			ji.Result = res
-			if !asJSON {
-				printImport(e.stdout, f, res)
-			}
+			open = append(open, fh)
+			readers = append(readers, fh)
+			names = append(names, f)
 		}
-		results = append(results, ji)
-		if ctx.Err() != nil {
-			return ctx.Err()
+		res, errs, err := im.ImportMany(ctx, readers)
+		for _, fh := range open {
+			fh.Close()
+		}
+		if err != nil {
+			return err
+		}
+		for k, f := range names {
+			ji := jsonImport{File: f, Result: res[k]}
+			if errs[k] != nil {
+				failed++
+				ji.Result, ji.Error = nil, oneLine(errs[k].Error())
+				if !asJSON {
+					fmt.Fprintf(e.stderr, "%s: %s\n", f, ji.Error)
+				}
+			} else if !asJSON {
+				printImport(e.stdout, f, res[k])
+			}
+			results = append(results, ji)
 		}
 	}
 	if asJSON {
