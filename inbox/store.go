@@ -57,8 +57,8 @@ type Options struct {
 type Store struct {
 	dir   string
 	blobs string
-	w     *sql.DB   // exactly one connection
-	r     *sql.DB   // read-only pool
+	w     *sql.DB // exactly one connection
+	r     *sql.DB // read-only pool
 	opts  Options
 	stmts stmtCache // statements prepared on w
 
