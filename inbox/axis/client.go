@@ -168,7 +168,7 @@ func (c *Client) do(ctx context.Context, call Call, handle func(*Response) error
 		if errors.As(err, &a) {
 			err, retryAfter, serverTime = a.err, a.retryAfter, a.serverTime
 		}
-		if !retryable(err) || attempt > c.opts.Retries {
+		if !(retryable(err) || replayedRead(call, err)) || attempt > c.opts.Retries {
 			return c.wrap(call.Name, attempt, err)
 		}
 		var ae *Error
@@ -250,6 +250,18 @@ func retryable(err error) bool {
 		return false
 	}
 	return true
+}
+
+// replayedRead reports whether err is AUTH_REPLAY answering a GET (a
+// call that changes nothing on the axis). Go's HTTP transport silently
+// sends an idempotent request again, with the same signed headers, when a
+// reused connection broke before the answer came: the axis, which had seen
+// the request id, refuses the copy. The Client's own attempts sign with a
+// fresh request id, so another one is safe. Only GETs are replayed by the
+// transport; a POST refused as a replay stays an error.
+func replayedRead(call Call, err error) bool {
+	var ae *Error
+	return call.Method == http.MethodGet && errors.As(err, &ae) && ae.Code == CodeAuthReplay
 }
 
 // envelope reads and closes an enveloped answer, returning it on success
