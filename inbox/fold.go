@@ -104,7 +104,22 @@ func tokens(folded string) []string {
 // must occur, the last one as a prefix (the user may still be typing). It
 // returns "" when the query has no words.
 func ftsQuery(query string) (string, []string) {
-	terms := tokens(fold(query))
+	return ftsQueryTerms(tokens(fold(query)))
+}
+
+// ftsQueryASCII is ftsQuery with every non-ASCII character read as a
+// separator. FTS5's tokenizer knows the letters of an older Unicode than
+// Go: a word holding a letter it does not know becomes several tokens for
+// it, and a quoted word of several tokens is a phrase, which the index
+// (detail=none) cannot answer. Folded Vietnamese is ASCII, so real queries
+// never need this; it keeps exotic input from failing.
+func ftsQueryASCII(query string) (string, []string) {
+	return ftsQueryTerms(strings.FieldsFunc(fold(query), func(r rune) bool {
+		return r >= utf8.RuneSelf || !isTokenRune(r)
+	}))
+}
+
+func ftsQueryTerms(terms []string) (string, []string) {
 	// A last word of one letter is still being typed and would match most
 	// of the index; wait for the second letter.
 	if n := len(terms); n > 1 && utf8.RuneCountInString(terms[n-1]) == 1 {

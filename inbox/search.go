@@ -241,10 +241,20 @@ func (s *Store) Search(ctx context.Context, query string, f Filter, limit int) (
 	// Matches newest first (FTS5 yields them in rowid order, and ids grow
 	// with time), filtered, up to the window.
 	//nolint:gosec // where is built from fixed fragments; every value is a bound parameter
-	rows, err := tx.QueryContext(ctx, `SELECT `+summaryColumns+`, coalesce(sf.fields, '')
+	q := `SELECT ` + summaryColumns + `, coalesce(sf.fields, '')
 		FROM doc_fts JOIN documents d ON d.id = doc_fts.rowid LEFT JOIN search_fields sf ON sf.document = d.id
-		WHERE doc_fts MATCH ? AND `+where+`
-		ORDER BY doc_fts.rowid DESC LIMIT ?`, args...)
+		WHERE doc_fts MATCH ? AND ` + where + `
+		ORDER BY doc_fts.rowid DESC LIMIT ?`
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil && strings.Contains(err.Error(), "phrase queries are not supported") {
+		// A word with letters FTS5 does not know (see ftsQueryASCII).
+		match, terms = ftsQueryASCII(query)
+		if match == "" {
+			return nil, nil
+		}
+		args[0] = match
+		rows, err = tx.QueryContext(ctx, q, args...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}

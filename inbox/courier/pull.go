@@ -1,0 +1,508 @@
+package courier
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vanthu/vanthu/inbox"
+	"github.com/vanthu/vanthu/inbox/axis"
+	"github.com/vanthu/vanthu/inbox/edxml"
+)
+
+// ack is a transport acknowledgement to give.
+type ack struct {
+	docID  string
+	status axis.TransportStatus
+	reason string
+}
+
+// fetched is a downloaded packet in a spool file.
+type fetched struct {
+	item axis.ReceivedItem
+	path string // "" when err
+	err  error
+}
+
+// verdict is what became of one received packet.
+type verdict int
+
+const (
+	stored      verdict = iota // a new document stored (or a status applied): done
+	duplicate                  // stored before: done
+	bad                        // the packet's fault: quarantine, fail
+	waitFor                    // a recall request ahead of its document: leave it
+	passing                    // a passing failure: leave it for the next pass
+	vanished                   // the axis no longer has it
+	interrupted                // the pass ended first
+)
+
+// outcome is a verdict with its reason.
+type outcome struct {
+	v      verdict
+	status bool // a status message (for the counts)
+	reason string
+	err    error
+}
+
+// pull receives the packets of one message type waiting on the axis,
+// listing again until a list holds nothing new.
+func (e *Engine) pull(ctx context.Context, mt axis.MessageType, t *tally) error {
+	phase := PhaseDocuments
+	if mt == axis.MessageStatus {
+		phase = PhaseStatuses
+	}
+	t.start(phase, 0)
+	seen := map[string]bool{}
+	for {
+		items, err := e.ax.ReceivedList(ctx, mt)
+		if err != nil {
+			return e.axisFailed(fmt.Errorf("list %s packets: %w", mt, err))
+		}
+		e.setOnline(true)
+		var todo []axis.ReceivedItem
+		var acks []ack
+		for _, it := range items {
+			if it.DocID == "" || seen[it.DocID] {
+				continue // listed twice, or handled in this pass already
+			}
+			seen[it.DocID] = true
+			if a, ok := e.unackedFor(it.DocID); ok {
+				acks = append(acks, a)
+				continue
+			}
+			if q, ok := e.quarantined(it.DocID); ok {
+				if it.Status != string(axis.StatusFail) {
+					acks = append(acks, ack{it.DocID, axis.StatusFail, q.Reason})
+				}
+				continue
+			}
+			if it.Status == string(axis.StatusFail) {
+				continue // refused before
+			}
+			todo = append(todo, it)
+		}
+		if len(todo) == 0 && len(acks) == 0 {
+			return nil
+		}
+		t.start(phase, len(todo))
+		if err := e.receive(ctx, mt, todo, acks, t); err != nil {
+			return err
+		}
+	}
+}
+
+// receive downloads, imports and acknowledges items, with acks to give
+// besides. Downloads and acknowledgements run on Workers goroutines each;
+// this goroutine imports, taking what has arrived in one transaction (up
+// to Batch packets).
+func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.ReceivedItem, acks []ack, t *tally) error {
+	fetchCtx, stopFetching := context.WithCancelCause(ctx)
+	defer stopFetching(nil)
+	var offline atomic.Pointer[error]
+	noteOffline := func(err error) {
+		e.setOnline(false)
+		offline.CompareAndSwap(nil, &err)
+		stopFetching(ErrOffline)
+	}
+
+	jobs := make(chan axis.ReceivedItem)
+	got := make(chan fetched)
+	ackq := make(chan ack)
+	var fetchers, ackers sync.WaitGroup
+	go func() {
+		defer close(jobs)
+		for _, it := range items {
+			select {
+			case jobs <- it:
+			case <-fetchCtx.Done():
+				return
+			}
+		}
+	}()
+	for range e.opts.Workers {
+		fetchers.Go(func() {
+			for it := range jobs {
+				f := e.fetch(fetchCtx, it, t)
+				if f.err != nil && unreachable(f.err) {
+					noteOffline(f.err)
+				}
+				got <- f // the importer below reads until got closes
+			}
+		})
+	}
+	go func() {
+		fetchers.Wait()
+		close(got)
+	}()
+	for range e.opts.Workers {
+		ackers.Go(func() {
+			for a := range ackq {
+				if err := e.acknowledge(ctx, a); err != nil {
+					t.add(func(r *Report) { r.Retry++ })
+					if unreachable(err) {
+						noteOffline(err)
+					}
+				}
+			}
+		})
+	}
+	for _, a := range acks {
+		ackq <- a
+	}
+
+	var batch []fetched
+	for f := range got {
+		batch = append(batch, f)
+	more:
+		for len(batch) < e.opts.Batch {
+			select {
+			case f, ok := <-got:
+				if !ok {
+					break more
+				}
+				batch = append(batch, f)
+			default:
+				break more
+			}
+		}
+		e.importBatch(ctx, mt, batch, t, ackq)
+		batch = batch[:0]
+	}
+	close(ackq)
+	ackers.Wait()
+	if p := offline.Load(); p != nil {
+		return fmt.Errorf("%w: %w", ErrOffline, *p)
+	}
+	return ctx.Err()
+}
+
+// fetch downloads a packet to a spool file.
+func (e *Engine) fetch(ctx context.Context, it axis.ReceivedItem, t *tally) fetched {
+	f := fetched{item: it}
+	if err := ctx.Err(); err != nil {
+		f.err = err
+		return f
+	}
+	rc, err := e.open(ctx, it.DocID)
+	if err != nil {
+		f.err = err
+		return f
+	}
+	defer rc.Close()
+	tmp, err := os.CreateTemp(e.spoolDir, "packet-*.edxml")
+	if err != nil {
+		f.err = err
+		return f
+	}
+	n, err := io.Copy(tmp, rc)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		f.err = fmt.Errorf("download %s: %w", it.DocID, err)
+		return f
+	}
+	t.step(0, n)
+	f.path = tmp.Name()
+	return f
+}
+
+// open streams a packet: downloadEdoc, or getEdoc from an axis that
+// lacks it.
+func (e *Engine) open(ctx context.Context, docID string) (io.ReadCloser, error) {
+	e.mu.Lock()
+	useGet := e.useGet
+	e.mu.Unlock()
+	if !useGet {
+		rc, err := e.ax.Download(ctx, docID)
+		if err == nil || !noSuchCall(err) {
+			return rc, err
+		}
+	}
+	b, err := e.ax.Get(ctx, docID)
+	if err != nil {
+		return nil, err
+	}
+	if !useGet {
+		e.mu.Lock()
+		e.useGet = true
+		e.mu.Unlock()
+		e.log.Info("the axis answers getEdoc but not downloadEdoc; packets are fetched with getEdoc")
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
+}
+
+// importBatch imports what was downloaded and queues the acknowledgements.
+func (e *Engine) importBatch(ctx context.Context, mt axis.MessageType, batch []fetched, t *tally, ackq chan<- ack) {
+	outcomes := make([]outcome, len(batch))
+	var files []*os.File
+	var readers []io.ReadSeeker
+	var slots []int
+	for i, f := range batch {
+		switch {
+		case f.err != nil && gone(f.err):
+			outcomes[i] = outcome{v: vanished, err: f.err}
+			continue
+		case f.err != nil && ctx.Err() != nil, errors.Is(f.err, context.Canceled):
+			outcomes[i] = outcome{v: interrupted, err: f.err}
+			continue
+		case f.err != nil:
+			outcomes[i] = outcome{v: passing, err: f.err}
+			continue
+		}
+		fh, err := os.Open(f.path)
+		if err != nil {
+			outcomes[i] = outcome{v: passing, err: err}
+			continue
+		}
+		files = append(files, fh)
+		if mt == axis.MessageStatus {
+			if o, ok := e.screenRecall(ctx, f.item, fh); ok {
+				outcomes[i] = o
+				continue
+			}
+			if _, err := fh.Seek(0, io.SeekStart); err != nil {
+				outcomes[i] = outcome{v: passing, err: err}
+				continue
+			}
+		}
+		readers = append(readers, fh)
+		slots = append(slots, i)
+	}
+	if len(readers) > 0 {
+		res, errs, err := e.im.ImportMany(ctx, readers)
+		for k, i := range slots {
+			switch {
+			case err != nil:
+				outcomes[i] = e.judge(ctx, nil, err)
+			default:
+				outcomes[i] = e.judge(ctx, res[k], errs[k])
+			}
+		}
+	}
+	for _, fh := range files {
+		fh.Close()
+	}
+	for i, f := range batch {
+		e.settle(ctx, mt, f, outcomes[i], t, ackq)
+	}
+}
+
+// judge turns an import's result into a verdict.
+func (e *Engine) judge(ctx context.Context, res *inbox.ImportResult, err error) outcome {
+	switch {
+	case err == nil && res.Duplicate:
+		return outcome{v: duplicate, status: res.Kind == "status"}
+	case err == nil:
+		return outcome{v: stored, status: res.Kind == "status"}
+	case ctx.Err() != nil:
+		return outcome{v: interrupted, err: err}
+	case errors.Is(err, edxml.ErrBadPacket), errors.Is(err, inbox.ErrInvalid):
+		return outcome{v: bad, reason: err.Error(), err: err}
+	case errors.Is(err, inbox.ErrNotFound), errors.Is(err, inbox.ErrIllegalTransition):
+		// A status about a document this desk does not have, from an
+		// organisation that is not its recipient, or that does not fit
+		// the document's state.
+		return outcome{v: bad, status: true, reason: err.Error(), err: err}
+	}
+	return outcome{v: passing, err: err}
+}
+
+// screenRecall decides on a recall request (status 13) before the
+// importer: one recorded before is a duplicate (the store would record a
+// second request after the first was refused), one ahead of its document
+// waits, one about a refused document has nothing to recall. ok is false
+// for the importer to decide.
+func (e *Engine) screenRecall(ctx context.Context, it axis.ReceivedItem, r io.ReadSeeker) (outcome, bool) {
+	if kind, err := edxml.Detect(r); err != nil || kind != edxml.KindStatus {
+		return outcome{}, false
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return outcome{}, false
+	}
+	st, err := edxml.DecodeStatus(ctx, r, edxml.DecodeOptions{TempDir: e.spoolDir})
+	if err != nil || st.StatusCode != edxml.StatusRecallRequest {
+		return outcome{}, false
+	}
+	id, err := e.store.FindIncoming(ctx, st.ResponseFor.OrganID, st.ResponseFor.DocumentID)
+	switch {
+	case errors.Is(err, inbox.ErrNotFound):
+		if first := e.firstSeen(it); e.opts.Now().Sub(first) < e.opts.OrphanAfter {
+			return outcome{v: waitFor, status: true}, true
+		}
+		return outcome{v: bad, status: true, reason: fmt.Sprintf("recall request for %s, which never arrived here", st.ResponseFor.DocumentID)}, true
+	case err != nil:
+		return outcome{v: passing, status: true, err: err}, true
+	}
+	e.doneWaiting(it.DocID)
+	doc, err := e.store.Get(ctx, id)
+	if err != nil {
+		return outcome{v: passing, status: true, err: err}, true
+	}
+	switch doc.State {
+	case inbox.StateRecallRequested, inbox.StateRecalled:
+		return outcome{v: duplicate, status: true}, true
+	case inbox.StateRefused:
+		e.log.LogAttrs(ctx, slog.LevelInfo, "recall request for a refused document: nothing to recall",
+			slog.String("docId", it.DocID), slog.String("documentId", st.ResponseFor.DocumentID))
+		return outcome{v: duplicate, status: true}, true
+	}
+	trail, err := e.store.AuditTrail(ctx, id)
+	if err != nil {
+		return outcome{v: passing, status: true, err: err}, true
+	}
+	for _, a := range trail {
+		if a.Action != inbox.ActionRecallRequested {
+			continue
+		}
+		var d struct{ Reason string }
+		if json.Unmarshal(a.Detail, &d) == nil && d.Reason == st.Description {
+			return outcome{v: duplicate, status: true}, true
+		}
+	}
+	return outcome{}, false
+}
+
+// firstSeen is when a waiting packet was first listed: its creation time
+// on the axis, or when this engine first saw it.
+func (e *Engine) firstSeen(it axis.ReceivedItem) time.Time {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "02/01/2006 15:04:05"} {
+		if t, err := time.ParseInLocation(layout, it.Created, axis.VietnamTime); err == nil {
+			return t
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t, ok := e.waiting[it.DocID]
+	if !ok {
+		t = e.opts.Now()
+		e.waiting[it.DocID] = t
+	}
+	return t
+}
+
+func (e *Engine) doneWaiting(docID string) {
+	e.mu.Lock()
+	delete(e.waiting, docID)
+	e.mu.Unlock()
+}
+
+// settle acts on an outcome: counts it, quarantines a bad packet, queues
+// the acknowledgement, removes the spool file.
+func (e *Engine) settle(ctx context.Context, mt axis.MessageType, f fetched, o outcome, t *tally, ackq chan<- ack) {
+	it := f.item
+	defer func() {
+		if f.path != "" {
+			_ = os.Remove(f.path)
+		}
+	}()
+	switch o.v {
+	case stored, duplicate:
+		t.add(func(r *Report) {
+			switch {
+			case o.v == duplicate:
+				r.Duplicates++
+			case o.status:
+				r.Statuses++
+			default:
+				r.Received++
+			}
+		})
+		e.log.LogAttrs(ctx, slog.LevelDebug, "packet received", slog.String("docId", it.DocID),
+			slog.String("messageType", string(mt)), slog.String("from", it.From), slog.Bool("duplicate", o.v == duplicate))
+		a := ack{it.DocID, axis.StatusDone, ""}
+		e.rememberAck(a)
+		ackq <- a
+	case bad:
+		reason := oneLine(o.reason)
+		q := Quarantined{DocID: it.DocID, MessageType: string(mt), From: it.From, Reason: reason, At: e.opts.Now()}
+		if err := e.quarantine(q, f.path); err != nil {
+			// Not kept: the packet stays on the axis for the next pass.
+			e.log.LogAttrs(ctx, slog.LevelError, "quarantine failed", slog.String("docId", it.DocID), slog.String("err", err.Error()))
+			t.add(func(r *Report) { r.Retry++ })
+			break
+		}
+		f.path = ""
+		t.add(func(r *Report) { r.Quarantined++ })
+		e.log.LogAttrs(ctx, slog.LevelWarn, "packet refused", slog.String("docId", it.DocID),
+			slog.String("messageType", string(mt)), slog.String("from", it.From), slog.String("reason", reason))
+		a := ack{it.DocID, axis.StatusFail, reason}
+		e.rememberAck(a)
+		ackq <- a
+	case waitFor:
+		t.add(func(r *Report) { r.Waiting++ })
+	case passing:
+		t.add(func(r *Report) { r.Retry++ })
+		e.log.LogAttrs(ctx, slog.LevelWarn, "packet left for the next pass", slog.String("docId", it.DocID),
+			slog.String("messageType", string(mt)), slog.String("err", errString(o.err)))
+	case interrupted:
+		t.add(func(r *Report) { r.Retry++ })
+	case vanished:
+		e.log.LogAttrs(ctx, slog.LevelInfo, "packet no longer on the axis", slog.String("docId", it.DocID))
+	}
+	t.step(1, 0)
+}
+
+// acknowledge gives an acknowledgement; one the axis did not take stays
+// remembered for the next pass, which gives it again without downloading
+// the packet.
+func (e *Engine) acknowledge(ctx context.Context, a ack) error {
+	err := e.ax.UpdateStatus(ctx, a.docID, a.status, a.reason)
+	if err != nil && !gone(err) {
+		e.log.LogAttrs(ctx, slog.LevelWarn, "acknowledgement not taken", slog.String("docId", a.docID),
+			slog.String("status", string(a.status)), slog.String("err", err.Error()))
+		return err
+	}
+	e.mu.Lock()
+	delete(e.unacked, a.docID)
+	e.mu.Unlock()
+	return nil
+}
+
+func (e *Engine) rememberAck(a ack) {
+	e.mu.Lock()
+	e.unacked[a.docID] = a
+	e.mu.Unlock()
+}
+
+func (e *Engine) unackedFor(docID string) (ack, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a, ok := e.unacked[docID]
+	return a, ok
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// oneLine makes a reason fit one line.
+func oneLine(s string) string {
+	out := []rune{}
+	space := false
+	for _, r := range s {
+		if r == '\n' || r == '\r' || r == '\t' || r == ' ' {
+			space = len(out) > 0
+			continue
+		}
+		if space {
+			out = append(out, ' ')
+			space = false
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}

@@ -1,0 +1,236 @@
+package courier
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vanthu/vanthu/inbox"
+	"github.com/vanthu/vanthu/inbox/axis"
+	"github.com/vanthu/vanthu/inbox/edxml"
+)
+
+// pushChunk is how many due outbox rows one round of push takes.
+const pushChunk = 200
+
+// push sends the outbox rows that are due, each at most once per call,
+// Workers at a time.
+func (e *Engine) push(ctx context.Context, t *tally) error {
+	tried := map[int64]bool{}
+	started := false
+	for {
+		rows, err := e.store.PendingOutbox(ctx, pushChunk)
+		if err != nil {
+			return err
+		}
+		var todo []inbox.OutboxItem
+		for _, r := range rows {
+			if !tried[r.ID] {
+				tried[r.ID] = true
+				todo = append(todo, r)
+			}
+		}
+		if len(todo) == 0 {
+			return nil
+		}
+		if !started {
+			t.start(PhaseSend, 0)
+			started = true
+		}
+		t.start(PhaseSend, len(todo))
+		sendCtx, stop := context.WithCancelCause(ctx)
+		var offline atomic.Pointer[error]
+		jobs := make(chan inbox.OutboxItem)
+		var wg sync.WaitGroup
+		for range e.opts.Workers {
+			wg.Go(func() {
+				for row := range jobs {
+					if err := e.sendRow(sendCtx, row, t); err != nil {
+						offline.CompareAndSwap(nil, &err)
+						stop(ErrOffline)
+					}
+					t.step(1, 0)
+				}
+			})
+		}
+	feed:
+		for _, r := range todo {
+			select {
+			case jobs <- r:
+			case <-sendCtx.Done():
+				break feed
+			}
+		}
+		close(jobs)
+		wg.Wait()
+		stop(nil)
+		if p := offline.Load(); p != nil {
+			e.setOnline(false)
+			return fmt.Errorf("%w: %w", ErrOffline, *p)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+}
+
+// sendRow sends one outbox row and records the outcome. It returns the
+// error when the axis could not be reached (the row is left as it was:
+// not an attempt the axis saw).
+func (e *Engine) sendRow(ctx context.Context, row inbox.OutboxItem, t *tally) error {
+	docID, size, err := e.deliver(ctx, row)
+	// What the axis answered is recorded even when the pass is being
+	// stopped: a send it accepted must not be sent again.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	attrs := []slog.Attr{slog.Int64("row", row.ID), slog.String("kind", string(row.Kind)),
+		slog.String("documentId", row.DocumentID), slog.Any("to", row.Recipients)}
+	switch {
+	case err == nil:
+		e.setOnline(true)
+		t.add(func(r *Report) { r.Bytes += size })
+		if err := e.store.MarkSent(rctx, row.ID, docID); err != nil {
+			// Sent again later; the recipient recognises the copy.
+			e.log.LogAttrs(ctx, slog.LevelError, "sent packet not recorded", append(attrs, slog.String("axisDocId", docID), slog.String("err", err.Error()))...)
+			t.add(func(r *Report) { r.Postponed++ })
+			return nil
+		}
+		t.add(func(r *Report) { r.Sent++ })
+		e.log.LogAttrs(ctx, slog.LevelDebug, "packet sent", append(attrs, slog.String("axisDocId", docID))...)
+		return nil
+	case ctx.Err() != nil:
+		return nil // not attempted, or the answer was not awaited: tried again next pass
+	case unreachable(err):
+		return err
+	case refusedForGood(err):
+		e.setOnline(true)
+		reason := oneLine(err.Error())
+		if err := e.store.MarkFailed(rctx, row.ID, reason, time.Time{}); err != nil {
+			e.log.LogAttrs(ctx, slog.LevelError, "refusal not recorded", append(attrs, slog.String("err", err.Error()))...)
+		}
+		t.add(func(r *Report) { r.Refused++ })
+		e.log.LogAttrs(ctx, slog.LevelWarn, "packet refused by the axis", append(attrs, slog.String("reason", reason))...)
+		return nil
+	default:
+		e.setOnline(true)
+		retry := e.retryAt(row, err)
+		if err := e.store.MarkFailed(rctx, row.ID, oneLine(err.Error()), retry); err != nil {
+			e.log.LogAttrs(ctx, slog.LevelError, "failed send not recorded", append(attrs, slog.String("err", err.Error()))...)
+		}
+		t.add(func(r *Report) { r.Postponed++ })
+		e.log.LogAttrs(ctx, slog.LevelInfo, "send postponed", append(attrs, slog.Time("retryAt", retry), slog.String("err", err.Error()))...)
+		return nil
+	}
+}
+
+// retryAt is when a row that failed now is tried again: exponential
+// backoff on its attempts, jittered, at least what the axis asked for.
+func (e *Engine) retryAt(row inbox.OutboxItem, err error) time.Time {
+	d := e.opts.RetryBase
+	for i := 0; i < row.Attempts && d < e.opts.RetryMax; i++ {
+		d *= 2
+	}
+	d = e.jitter(min(d, e.opts.RetryMax))
+	var ra *axis.RetryAfterError
+	if errors.As(err, &ra) {
+		d = max(d, ra.After)
+	}
+	return e.opts.Now().Add(d)
+}
+
+// deliver sends a row's packet and returns the axis's DocId and the
+// packet's size.
+func (e *Engine) deliver(ctx context.Context, row inbox.OutboxItem) (string, int64, error) {
+	switch row.Kind {
+	case inbox.OutboxStatus:
+		payload := row.Payload
+		if len(payload) == 0 && row.PayloadSHA256 != "" {
+			var err error
+			if payload, err = e.readBlob(row.PayloadSHA256); err != nil {
+				return "", 0, err
+			}
+		}
+		if len(payload) == 0 {
+			return "", 0, &permanentError{errors.New("the outbox row holds no packet")}
+		}
+		id, err := e.ax.Send(ctx, axis.MessageStatus, e.from, row.Recipients, bytes.NewReader(payload), int64(len(payload)))
+		return id, int64(len(payload)), err
+	case inbox.OutboxEdoc:
+		path, size, err := e.encodeDocument(ctx, row.Document)
+		if err != nil {
+			return "", 0, err
+		}
+		defer os.Remove(path)
+		id, err := e.ax.SendFile(ctx, axis.MessageEdoc, e.from, row.Recipients, path)
+		return id, size, err
+	}
+	return "", 0, &permanentError{fmt.Errorf("unknown outbox row kind %q", row.Kind)}
+}
+
+func (e *Engine) readBlob(sha string) ([]byte, error) {
+	rc, err := e.store.OpenBlob(sha)
+	if err != nil {
+		return nil, &permanentError{err}
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, &permanentError{err}
+	}
+	return b, nil
+}
+
+// encodeDocument writes the edXML packet of one of our documents to a
+// spool file.
+func (e *Engine) encodeDocument(ctx context.Context, id int64) (path string, size int64, err error) {
+	doc, err := e.store.Get(ctx, id)
+	if errors.Is(err, inbox.ErrNotFound) {
+		return "", 0, &permanentError{err}
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	ed, err := inbox.EdocFor(doc)
+	if err != nil {
+		return "", 0, &permanentError{err}
+	}
+	tmp, err := os.CreateTemp(e.spoolDir, "outgoing-*.edxml")
+	if err != nil {
+		return "", 0, err
+	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	err = edxml.EncodeEdoc(ctx, tmp, ed, blobSource{e.store}, edxml.EncodeOptions{TempDir: e.spoolDir})
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		if errors.Is(err, edxml.ErrInvalid) || errors.Is(err, inbox.ErrCorruptBlob) || errors.Is(err, os.ErrNotExist) {
+			return "", 0, &permanentError{fmt.Errorf("document %d cannot be encoded: %w", id, err)}
+		}
+		return "", 0, err
+	}
+	st, err := os.Stat(tmp.Name())
+	if err != nil {
+		return "", 0, err
+	}
+	return tmp.Name(), st.Size(), nil
+}
+
+// blobSource feeds the encoder from the store's blobs (EdocFor sets each
+// attachment's Ref to its SHA-256).
+type blobSource struct{ store *inbox.Store }
+
+func (b blobSource) Open(_ context.Context, a *edxml.Attachment) (io.ReadCloser, error) {
+	return b.store.OpenBlob(string(a.Ref))
+}
