@@ -178,7 +178,7 @@ func TestEndToEnd(t *testing.T) {
 		check(t, "attachment content", sha256.Sum256(atts[at.Ref]), issuedSHA)
 	}
 	slices.Sort(deliveredTo)
-	check(t, "delivered to", deliveredTo, []string{orgB.Code, orgC.Code})
+	check(t, "delivered to", deliveredTo, []string{orgC.Code, orgB.Code}) // sorted
 
 	// B and C receive it, verify its signatures and say it arrived (01).
 	for _, d := range []*desk{b, c} {

@@ -133,6 +133,15 @@ func newDesk(t testing.TB, url string, org inbox.Organization, sys hub.System, o
 	}
 	d.store = s
 	t.Cleanup(func() { _ = s.Close() })
+	year := time.Now().In(edxml.Vietnam).Year()
+	for _, r := range []struct {
+		name string
+		kind inbox.RegisterKind
+	}{{"Sổ văn bản đi", inbox.RegisterOutgoing}, {"Sổ văn bản đến", inbox.RegisterIncoming}} {
+		if _, err := s.CreateRegister(context.Background(), clerk, r.name, r.kind, year); err != nil {
+			t.Fatal(err)
+		}
+	}
 	log := slog.New(slog.NewJSONHandler(d.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	opts := courier.Options{
 		Store: s, From: org.Code, DataDir: d.dir, Logger: log,

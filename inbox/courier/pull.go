@@ -27,6 +27,7 @@ type ack struct {
 
 // fetched is a downloaded packet in a spool file.
 type fetched struct {
+	idx  int // in the list
 	item axis.ReceivedItem
 	path string // "" when err
 	err  error
@@ -114,15 +115,15 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 		stopFetching(ErrOffline)
 	}
 
-	jobs := make(chan axis.ReceivedItem)
+	jobs := make(chan int)
 	got := make(chan fetched)
 	ackq := make(chan ack)
 	var fetchers, ackers sync.WaitGroup
 	go func() {
 		defer close(jobs)
-		for _, it := range items {
+		for i := range items {
 			select {
-			case jobs <- it:
+			case jobs <- i:
 			case <-fetchCtx.Done():
 				return
 			}
@@ -130,8 +131,9 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 	}()
 	for range e.opts.Workers {
 		fetchers.Go(func() {
-			for it := range jobs {
-				f := e.fetch(fetchCtx, it, t)
+			for i := range jobs {
+				f := e.fetch(fetchCtx, items[i], t)
+				f.idx = i
 				if f.err != nil && unreachable(f.err) {
 					noteOffline(f.err)
 				}
@@ -159,24 +161,50 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 		ackq <- a
 	}
 
-	var batch []fetched
+	// Packets are imported in the order the axis listed them (statuses
+	// about one document arrive in the order they were sent), in batches
+	// of what has arrived.
+	arrived := map[int]fetched{}
+	next := 0
+	importReady := func(all bool) {
+		for {
+			var batch []fetched
+			for len(batch) < e.opts.Batch && len(arrived) > 0 {
+				f, ok := arrived[next]
+				if !ok {
+					if !all {
+						break
+					}
+					next++ // never fetched (the pass stopped): skipped
+					continue
+				}
+				delete(arrived, next)
+				next++
+				batch = append(batch, f)
+			}
+			if len(batch) == 0 {
+				return
+			}
+			e.importBatch(ctx, mt, batch, t, ackq)
+		}
+	}
 	for f := range got {
-		batch = append(batch, f)
+		arrived[f.idx] = f
 	more:
-		for len(batch) < e.opts.Batch {
+		for {
 			select {
 			case f, ok := <-got:
 				if !ok {
 					break more
 				}
-				batch = append(batch, f)
+				arrived[f.idx] = f
 			default:
 				break more
 			}
 		}
-		e.importBatch(ctx, mt, batch, t, ackq)
-		batch = batch[:0]
+		importReady(false)
 	}
+	importReady(true)
 	close(ackq)
 	ackers.Wait()
 	if p := offline.Load(); p != nil {

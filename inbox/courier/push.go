@@ -2,12 +2,14 @@ package courier
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,49 +23,63 @@ import (
 const pushChunk = 200
 
 // push sends the outbox rows that are due, each at most once per call,
-// Workers at a time.
+// Workers at a time. The rows of one document go out one after the other,
+// in the order they were queued, so that its statuses reach the other
+// side in order.
 func (e *Engine) push(ctx context.Context, t *tally) error {
 	tried := map[int64]bool{}
-	started := false
 	for {
 		rows, err := e.store.PendingOutbox(ctx, pushChunk)
 		if err != nil {
 			return err
 		}
-		var todo []inbox.OutboxItem
+		var groups [][]inbox.OutboxItem
+		group := map[int64]int{} // document → index in groups
+		n := 0
 		for _, r := range rows {
-			if !tried[r.ID] {
-				tried[r.ID] = true
-				todo = append(todo, r)
+			if tried[r.ID] {
+				continue
 			}
+			tried[r.ID] = true
+			n++
+			g, ok := group[r.Document]
+			if !ok || r.Document == 0 {
+				g = len(groups)
+				group[r.Document] = g
+				groups = append(groups, nil)
+			}
+			groups[g] = append(groups[g], r)
 		}
-		if len(todo) == 0 {
+		if n == 0 {
 			return nil
 		}
-		if !started {
-			t.start(PhaseSend, 0)
-			started = true
+		for _, g := range groups {
+			slices.SortFunc(g, func(a, b inbox.OutboxItem) int { return cmp.Compare(a.ID, b.ID) })
 		}
-		t.start(PhaseSend, len(todo))
+		t.start(PhaseSend, n)
 		sendCtx, stop := context.WithCancelCause(ctx)
 		var offline atomic.Pointer[error]
-		jobs := make(chan inbox.OutboxItem)
+		jobs := make(chan []inbox.OutboxItem)
 		var wg sync.WaitGroup
 		for range e.opts.Workers {
 			wg.Go(func() {
-				for row := range jobs {
-					if err := e.sendRow(sendCtx, row, t); err != nil {
-						offline.CompareAndSwap(nil, &err)
-						stop(ErrOffline)
+				for g := range jobs {
+					for _, row := range g {
+						if sendCtx.Err() == nil {
+							if err := e.sendRow(sendCtx, row, t); err != nil {
+								offline.CompareAndSwap(nil, &err)
+								stop(ErrOffline)
+							}
+						}
+						t.step(1, 0)
 					}
-					t.step(1, 0)
 				}
 			})
 		}
 	feed:
-		for _, r := range todo {
+		for _, g := range groups {
 			select {
-			case jobs <- r:
+			case jobs <- g:
 			case <-sendCtx.Done():
 				break feed
 			}
