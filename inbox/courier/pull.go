@@ -18,6 +18,10 @@ import (
 	"github.com/vanthu/vanthu/inbox/edxml"
 )
 
+// errHeld is a status message left for the next pass behind an earlier
+// one of its sender that could not be applied.
+var errHeld = errors.New("waits for an earlier status message of its sender")
+
 // ack is a transport acknowledgement to give.
 type ack struct {
 	docID  string
@@ -63,6 +67,7 @@ func (e *Engine) pull(ctx context.Context, mt axis.MessageType, t *tally) error 
 	}
 	t.start(phase, 0)
 	seen := map[string]bool{}
+	held := map[string]bool{} // senders whose statuses wait for an earlier one (importBatch)
 	for {
 		items, err := e.ax.ReceivedList(ctx, mt)
 		if err != nil {
@@ -95,7 +100,7 @@ func (e *Engine) pull(ctx context.Context, mt axis.MessageType, t *tally) error 
 			return nil
 		}
 		t.start(phase, len(todo))
-		if err := e.receive(ctx, mt, todo, acks, t); err != nil {
+		if err := e.receive(ctx, mt, todo, acks, held, t); err != nil {
 			return err
 		}
 	}
@@ -105,7 +110,7 @@ func (e *Engine) pull(ctx context.Context, mt axis.MessageType, t *tally) error 
 // besides. Downloads and acknowledgements run on Workers goroutines each;
 // this goroutine imports, taking what has arrived in one transaction (up
 // to Batch packets).
-func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.ReceivedItem, acks []ack, t *tally) error {
+func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.ReceivedItem, acks []ack, held map[string]bool, t *tally) error {
 	fetchCtx, stopFetching := context.WithCancelCause(ctx)
 	defer stopFetching(nil)
 	var offline atomic.Pointer[error]
@@ -185,7 +190,7 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 			if len(batch) == 0 {
 				return
 			}
-			e.importBatch(ctx, mt, batch, t, ackq)
+			e.importBatch(ctx, mt, batch, held, t, ackq)
 		}
 	}
 	for f := range got {
@@ -213,8 +218,33 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 	return ctx.Err()
 }
 
+// fetchAttempts is how often fetch tries a download that failed for a
+// passing reason (the axis client's own retries aside: it does not retry
+// refused credentials, for one).
+const fetchAttempts = 3
+
 // fetch downloads a packet to a spool file.
 func (e *Engine) fetch(ctx context.Context, it axis.ReceivedItem, t *tally) fetched {
+	var f fetched
+	for attempt := 1; ; attempt++ {
+		f = e.fetchOnce(ctx, it, t)
+		if f.err == nil || attempt == fetchAttempts || gone(f.err) || unreachable(f.err) || ctx.Err() != nil {
+			return f
+		}
+		d := e.jitter(e.opts.RetryBase)
+		e.log.LogAttrs(ctx, slog.LevelDebug, "download failed, retrying", slog.String("docId", it.DocID),
+			slog.Int("attempt", attempt), slog.Duration("delay", d), slog.String("err", f.err.Error()))
+		timer := time.NewTimer(min(d, time.Second))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return f
+		case <-timer.C:
+		}
+	}
+}
+
+func (e *Engine) fetchOnce(ctx context.Context, it axis.ReceivedItem, t *tally) fetched {
 	f := fetched{item: it}
 	if err := ctx.Err(); err != nil {
 		f.err = err
@@ -271,12 +301,24 @@ func (e *Engine) open(ctx context.Context, docID string) (io.ReadCloser, error) 
 }
 
 // importBatch imports what was downloaded and queues the acknowledgements.
-func (e *Engine) importBatch(ctx context.Context, mt axis.MessageType, batch []fetched, t *tally, ackq chan<- ack) {
+// A status message that must be tried again holds back the later ones of
+// its sender (held) until the next pass, so that a sender's statuses are
+// applied in the order it sent them.
+func (e *Engine) importBatch(ctx context.Context, mt axis.MessageType, batch []fetched, held map[string]bool, t *tally, ackq chan<- ack) {
 	outcomes := make([]outcome, len(batch))
 	var files []*os.File
 	var readers []io.ReadSeeker
 	var slots []int
 	for i, f := range batch {
+		if mt == axis.MessageStatus {
+			if held[f.item.From] {
+				outcomes[i] = outcome{v: passing, err: errHeld}
+				continue
+			}
+			if f.err != nil && !gone(f.err) {
+				held[f.item.From] = true
+			}
+		}
 		switch {
 		case f.err != nil && gone(f.err):
 			outcomes[i] = outcome{v: vanished, err: f.err}
@@ -320,6 +362,13 @@ func (e *Engine) importBatch(ctx context.Context, mt axis.MessageType, batch []f
 	}
 	for _, fh := range files {
 		fh.Close()
+	}
+	if mt == axis.MessageStatus {
+		for i, o := range outcomes {
+			if o.v == passing || o.v == interrupted {
+				held[batch[i].item.From] = true
+			}
+		}
 	}
 	for i, f := range batch {
 		e.settle(ctx, mt, f, outcomes[i], t, ackq)
@@ -471,7 +520,11 @@ func (e *Engine) settle(ctx context.Context, mt axis.MessageType, f fetched, o o
 		t.add(func(r *Report) { r.Waiting++ })
 	case passing:
 		t.add(func(r *Report) { r.Retry++ })
-		e.log.LogAttrs(ctx, slog.LevelWarn, "packet left for the next pass", slog.String("docId", it.DocID),
+		level := slog.LevelWarn
+		if errors.Is(o.err, errHeld) {
+			level = slog.LevelDebug
+		}
+		e.log.LogAttrs(ctx, level, "packet left for the next pass", slog.String("docId", it.DocID),
 			slog.String("messageType", string(mt)), slog.String("err", errString(o.err)))
 	case interrupted:
 		t.add(func(r *Report) { r.Retry++ })

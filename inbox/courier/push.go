@@ -53,8 +53,16 @@ func (e *Engine) push(ctx context.Context, t *tally) error {
 		if n == 0 {
 			return nil
 		}
-		for _, g := range groups {
+		n = 0
+		for i, g := range groups {
 			slices.SortFunc(g, func(a, b inbox.OutboxItem) int { return cmp.Compare(a.ID, b.ID) })
+			if groups[i], err = e.inTurn(ctx, g); err != nil {
+				return err
+			}
+			n += len(groups[i])
+		}
+		if n == 0 {
+			return nil
 		}
 		t.start(PhaseSend, n)
 		sendCtx, stop := context.WithCancelCause(ctx)
@@ -64,12 +72,17 @@ func (e *Engine) push(ctx context.Context, t *tally) error {
 		for range e.opts.Workers {
 			wg.Go(func() {
 				for g := range jobs {
+					held := false
 					for _, row := range g {
-						if sendCtx.Err() == nil {
-							if err := e.sendRow(sendCtx, row, t); err != nil {
+						// After a row that must be tried again, the
+						// document's later rows wait their turn.
+						if sendCtx.Err() == nil && !held {
+							ok, err := e.sendRow(sendCtx, row, t)
+							if err != nil {
 								offline.CompareAndSwap(nil, &err)
 								stop(ErrOffline)
 							}
+							held = !ok
 						}
 						t.step(1, 0)
 					}
@@ -97,10 +110,38 @@ func (e *Engine) push(ctx context.Context, t *tally) error {
 	}
 }
 
-// sendRow sends one outbox row and records the outcome. It returns the
-// error when the axis could not be reached (the row is left as it was:
-// not an attempt the axis saw).
-func (e *Engine) sendRow(ctx context.Context, row inbox.OutboxItem, t *tally) error {
+// inTurn returns the rows of one document (in queue order) that may go
+// now: those before any earlier row of the document that is pending but not
+// due (a send postponed). Rows of no document are always in turn.
+func (e *Engine) inTurn(ctx context.Context, g []inbox.OutboxItem) ([]inbox.OutboxItem, error) {
+	if len(g) == 0 || g[0].Document == 0 {
+		return g, nil
+	}
+	all, err := e.store.Outbox(ctx, g[0].Document)
+	if err != nil {
+		return nil, err
+	}
+	due := map[int64]bool{}
+	for _, r := range g {
+		due[r.ID] = true
+	}
+	for _, r := range all {
+		if r.State == inbox.OutboxPending && !due[r.ID] {
+			// The first waiting row: what was queued after it waits too.
+			i := slices.IndexFunc(g, func(x inbox.OutboxItem) bool { return x.ID > r.ID })
+			if i >= 0 {
+				return g[:i], nil
+			}
+			return g, nil
+		}
+	}
+	return g, nil
+}
+
+// sendRow sends one outbox row and records the outcome. ok is false when
+// the row is to be tried again; err is set when the axis could not be
+// reached (the row is left as it was: not an attempt the axis saw).
+func (e *Engine) sendRow(ctx context.Context, row inbox.OutboxItem, t *tally) (ok bool, err error) {
 	docID, size, err := e.deliver(ctx, row)
 	// What the axis answered is recorded even when the pass is being
 	// stopped: a send it accepted must not be sent again.
@@ -116,15 +157,15 @@ func (e *Engine) sendRow(ctx context.Context, row inbox.OutboxItem, t *tally) er
 			// Sent again later; the recipient recognises the copy.
 			e.log.LogAttrs(ctx, slog.LevelError, "sent packet not recorded", append(attrs, slog.String("axisDocId", docID), slog.String("err", err.Error()))...)
 			t.add(func(r *Report) { r.Postponed++ })
-			return nil
+			return false, nil
 		}
 		t.add(func(r *Report) { r.Sent++ })
 		e.log.LogAttrs(ctx, slog.LevelDebug, "packet sent", append(attrs, slog.String("axisDocId", docID))...)
-		return nil
+		return true, nil
 	case ctx.Err() != nil:
-		return nil // not attempted, or the answer was not awaited: tried again next pass
+		return false, nil // not attempted, or the answer was not awaited: tried again next pass
 	case unreachable(err):
-		return err
+		return false, err
 	case refusedForGood(err):
 		e.setOnline(true)
 		reason := oneLine(err.Error())
@@ -133,7 +174,7 @@ func (e *Engine) sendRow(ctx context.Context, row inbox.OutboxItem, t *tally) er
 		}
 		t.add(func(r *Report) { r.Refused++ })
 		e.log.LogAttrs(ctx, slog.LevelWarn, "packet refused by the axis", append(attrs, slog.String("reason", reason))...)
-		return nil
+		return true, nil
 	default:
 		e.setOnline(true)
 		retry := e.retryAt(row, err)
@@ -142,7 +183,7 @@ func (e *Engine) sendRow(ctx context.Context, row inbox.OutboxItem, t *tally) er
 		}
 		t.add(func(r *Report) { r.Postponed++ })
 		e.log.LogAttrs(ctx, slog.LevelInfo, "send postponed", append(attrs, slog.Time("retryAt", retry), slog.String("err", err.Error()))...)
-		return nil
+		return false, nil
 	}
 }
 
