@@ -67,7 +67,7 @@ const faultSpec = "5xx=0.3,drop=0.05,dup=0.1,expire=0.02,seed=7"
 
 // exchange is the outcome of runExchange.
 type exchange struct {
-	reports [3]courier.Report // summed over each desk's passes
+	reports    [3]courier.Report // summed over each desk's passes
 	faults     map[string]int
 	passErrors int
 	took       time.Duration
