@@ -168,7 +168,7 @@ func (c *Client) do(ctx context.Context, call Call, handle func(*Response) error
 		if errors.As(err, &a) {
 			err, retryAfter, serverTime = a.err, a.retryAfter, a.serverTime
 		}
-		if !(retryable(err) || replayedRead(call, err)) || attempt > c.opts.Retries {
+		if (!retryable(err) && !replayedRead(call, err)) || attempt > c.opts.Retries {
 			return c.wrap(call.Name, attempt, err)
 		}
 		var ae *Error

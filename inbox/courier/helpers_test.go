@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,6 +46,12 @@ type testHub struct {
 // newHub starts a hub for systems A, B and C; cfg adjusts its config.
 func newHub(t testing.TB, cfg func(*hub.Config)) *testHub {
 	t.Helper()
+	return newHubOn(t, nil, cfg)
+}
+
+// newHubOn starts a hub serving ln (nil: a new port).
+func newHubOn(t testing.TB, ln net.Listener, cfg func(*hub.Config)) *testHub {
+	t.Helper()
 	store, err := hub.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "axis.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +64,13 @@ func newHub(t testing.TB, cfg func(*hub.Config)) *testHub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &testHub{store: store, srv: srv, hs: httptest.NewServer(srv)}
+	hs := httptest.NewUnstartedServer(srv)
+	if ln != nil {
+		hs.Listener.Close()
+		hs.Listener = ln
+	}
+	hs.Start()
+	h := &testHub{store: store, srv: srv, hs: hs}
 	h.URL = h.hs.URL
 	t.Cleanup(func() {
 		h.hs.Close()
@@ -118,7 +130,8 @@ type deskOptions struct {
 	engine   func(*courier.Options)
 	client   func(*axis.ClientOptions)
 	importer *inbox.Importer
-	offline  bool // no axis client
+	offline  bool             // no axis client
+	now      func() time.Time // the store's and the engine's clock
 }
 
 // fastClient retries quickly: the tests' hubs fail on purpose.
@@ -127,7 +140,7 @@ var fastClient = axis.ClientOptions{BaseDelay: 2 * time.Millisecond, MaxDelay: 5
 func newDesk(t testing.TB, url string, org inbox.Organization, sys hub.System, o deskOptions) *desk {
 	t.Helper()
 	d := &desk{org: org, dir: t.TempDir(), logs: &syncBuffer{}}
-	s, err := inbox.Open(context.Background(), d.dir, inbox.Options{EncodeStatus: inbox.EncodeStatus, Self: org})
+	s, err := inbox.Open(context.Background(), d.dir, inbox.Options{EncodeStatus: inbox.EncodeStatus, Self: org, Now: o.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +160,7 @@ func newDesk(t testing.TB, url string, org inbox.Organization, sys hub.System, o
 		Store: s, From: org.Code, DataDir: d.dir, Logger: log,
 		Interval: 50 * time.Millisecond, OfflineRetry: 20 * time.Millisecond,
 		RetryBase: 10 * time.Millisecond, RetryMax: 200 * time.Millisecond,
-		Importer: o.importer,
+		Importer: o.importer, Now: o.now,
 	}
 	if !o.offline {
 		tr, err := axis.NewVXP(url, axis.Credentials{SystemID: sys.ID, Secret: sys.Secret}, axis.VXPOptions{Timeout: 20 * time.Second})
@@ -399,5 +412,3 @@ func quarantineFiles(t testing.TB, d *desk) []string {
 	sort.Strings(names)
 	return names
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
