@@ -17,6 +17,14 @@ type deskConfig struct {
 	// Trust lists PEM files of the roots attachment signatures are checked
 	// against.
 	Trust []string `json:"trust,omitempty"`
+	// Axis is the axis's endpoint (https://…), SystemID this desk's
+	// system on it, CA a PEM file of the roots its TLS certificate is
+	// checked against (none: the system's), SecretFile the file holding
+	// the system's secret. The secret itself is never kept here.
+	Axis       string `json:"axis,omitempty"`
+	SystemID   string `json:"systemId,omitempty"`
+	CA         string `json:"ca,omitempty"`
+	SecretFile string `json:"secretFile,omitempty"`
 }
 
 // defaultDataDir is where the inbox lives unless --data says otherwise:

@@ -29,6 +29,15 @@ Usage:
       fill an inbox with realistic documents from demo agencies
   vanthuctl inbox COMMAND ...
       the local inbox: import, list, show, search, register, refuse, assign, done, export, audit (vanthuctl inbox help)
+  vanthuctl sync [--once | --watch] [--axis URL --system-id ID --secret-file FILE --ca PEM [--save]] [--json]
+      exchange packets with the axis: send the outbox, receive documents and statuses
+      (settings from DATA/config.json; exit 1 when a pass ended with failures)
+  vanthuctl send ID --to CODE[,CODE...]
+      queue an issued document for (more) recipients, or again
+  vanthuctl agencies [--refresh] [--json] [QUERY]
+      the axis's agency directory, searched without diacritics
+  vanthuctl outbox [--all] [--json]
+      packets waiting to be sent, and those the axis refused
 
 Run "vanthuctl COMMAND -h" for the options of a command.
 `
@@ -73,6 +82,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	case "inbox":
 		err = cmdInbox(ctx, env, args[1:])
+	case "sync":
+		err = cmdSync(ctx, env, args[1:])
+	case "send":
+		err = cmdSend(ctx, env, args[1:])
+	case "agencies":
+		err = cmdAgencies(ctx, env, args[1:])
+	case "outbox":
+		err = cmdOutbox(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
