@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -283,4 +286,71 @@ func TestSyncCommands(t *testing.T) {
 // run0 runs the CLI in-process with a context.
 func run0(ctx context.Context, args []string, stdout, stderr *bytes.Buffer) int {
 	return run(ctx, args, strings.NewReader(""), stdout, stderr)
+}
+
+// TestSyncSecretPrompt runs the real binary on a pseudo-terminal
+// (script(1)) without --secret-file: it asks for the system's secret, reads
+// it without echo and syncs; the secret appears nowhere.
+func TestSyncSecretPrompt(t *testing.T) {
+	needTool(t, "script", "bsdutils")
+	url, _ := startHub(t)
+	bin := buildCommand(t, ".", "vanthuctl")
+	data := initDesk(t, axOrgB)
+	cmdline := strings.Join([]string{bin, "sync", "--once", "--no-text", "--save", "--data", data, "--axis", url, "--system-id", axSysB.ID}, " ")
+	cmd := exec.Command("script", "-qfec", cmdline, "/dev/null")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(stdout)
+	var transcript strings.Builder
+	got := make(chan error, 1)
+	go func() {
+		for {
+			b, err := r.ReadByte()
+			if err != nil {
+				got <- err
+				return
+			}
+			transcript.WriteByte(b)
+			if strings.HasSuffix(transcript.String(), "secret of system "+axSysB.ID+": ") {
+				got <- nil
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("no prompt: %v\n%s", err, transcript.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no prompt within 20 s:\n%s", transcript.String())
+	}
+	time.Sleep(300 * time.Millisecond) // echo goes off after the prompt
+	if _, err := io.WriteString(stdin, string(axSysB.Secret)+"\r"); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(r)
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("sync at the terminal: %v\n%s%s", err, transcript.String(), rest)
+	}
+	if bytes.Contains(rest, axSysB.Secret) {
+		t.Errorf("the secret was echoed:\n%s", rest)
+	}
+	if !bytes.Contains(rest, []byte("received 0 documents")) {
+		t.Errorf("no report after the prompt:\n%s", rest)
+	}
+	cfg, _ := os.ReadFile(filepath.Join(data, "config.json"))
+	if bytes.Contains(cfg, axSysB.Secret) || !bytes.Contains(cfg, []byte(url)) {
+		t.Errorf("config.json: %s", cfg)
+	}
 }
