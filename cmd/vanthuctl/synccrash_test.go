@@ -51,11 +51,12 @@ func buildCommand(t *testing.T, pkg, name string) string {
 
 // axisProc is a running axisd.
 type axisProc struct {
-	cmd    *exec.Cmd
-	addr   string
-	exited chan error
-	log    *bytes.Buffer
-	mu     *sync.Mutex
+	cmd  *exec.Cmd
+	addr string
+	done chan struct{} // closed when it has exited, with err set
+	err  error
+	log  *bytes.Buffer
+	mu   *sync.Mutex
 }
 
 // startAxisd runs axisd and waits until it listens.
@@ -70,15 +71,17 @@ func startAxisd(t *testing.T, bin string, args ...string) *axisProc {
 
 // signal sends sig and waits for the process to end.
 func (p *axisProc) signal(sig syscall.Signal) {
-	if p.cmd.ProcessState != nil {
+	select {
+	case <-p.done:
 		return
+	default:
 	}
 	_ = p.cmd.Process.Signal(sig)
 	select {
-	case <-p.exited:
+	case <-p.done:
 	case <-time.After(30 * time.Second):
 		_ = p.cmd.Process.Kill()
-		<-p.exited
+		<-p.done
 	}
 }
 
@@ -378,10 +381,13 @@ func TestSyncSurvivesAxisRestarts(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- watch.Wait() }()
+	stopped := false
 	defer func() {
-		if watch.ProcessState == nil {
+		if !stopped {
 			_ = watch.Process.Kill()
-			<-exited
+			if err := <-exited; err != nil {
+				t.Logf("sync --watch killed: %v", err)
+			}
 		}
 	}()
 
@@ -419,6 +425,7 @@ func TestSyncSurvivesAxisRestarts(t *testing.T) {
 	_ = watch.Process.Signal(os.Interrupt)
 	select {
 	case err := <-exited:
+		stopped = true
 		if err != nil {
 			t.Errorf("sync --watch ended with %v\n%s", err, syncLog.String())
 		}
@@ -453,9 +460,10 @@ func tryStartAxisd(t *testing.T, bin string, args ...string) (p *axisProc, err e
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p = &axisProc{cmd: cmd, exited: make(chan error, 1), log: &log, mu: &sync.Mutex{}}
+	p = &axisProc{cmd: cmd, done: make(chan struct{}), log: &log, mu: &sync.Mutex{}}
 	go func() {
-		p.exited <- cmd.Wait()
+		p.err = cmd.Wait()
+		close(p.done)
 		_ = pw.Close()
 	}()
 	addrc := make(chan string, 1)
@@ -474,10 +482,10 @@ func tryStartAxisd(t *testing.T, bin string, args ...string) (p *axisProc, err e
 	}()
 	select {
 	case p.addr = <-addrc:
-	case err := <-p.exited:
+	case <-p.done:
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		return nil, fmt.Errorf("axisd exited: %v: %s", err, p.log.String())
+		return nil, fmt.Errorf("axisd exited: %w: %s", p.err, p.log.String())
 	case <-time.After(30 * time.Second):
 		p.signal(syscall.SIGKILL)
 		return nil, fmt.Errorf("axisd did not start listening")
