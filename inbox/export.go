@@ -20,7 +20,11 @@ import (
 func EdocFor(doc *Document) (*edxml.Edoc, error) {
 	e := &edxml.Edoc{}
 	if len(doc.Header) > 0 {
-		if err := json.Unmarshal(doc.Header, e); err != nil {
+		header, err := unpack(doc.Header)
+		if err != nil {
+			return nil, fmt.Errorf("document %d: %w", doc.ID, err)
+		}
+		if err := json.Unmarshal(header, e); err != nil {
 			return nil, fmt.Errorf("document %d: its stored header is damaged: %w", doc.ID, err)
 		}
 	} else {

@@ -328,7 +328,7 @@ func DocumentFromEdoc(e *edxml.Edoc) (*Document, error) {
 		PromulgationAmount: h.OtherInfo.PromulgationAmount,
 		PageAmount:         h.OtherInfo.PageAmount,
 		SteeringType:       h.SteeringType,
-		Header:             header,
+		Header:             pack(header),
 	}
 	for _, to := range h.To {
 		doc.Recipients = append(doc.Recipients, Recipient{Organization: orgFromEdxml(to)})

@@ -52,7 +52,7 @@ func insertOutbox(ctx context.Context, tx *wtx, kind OutboxKind, doc int64, docu
 ) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, document, document_id, status_code, recipients, payload,
 		created_at, next_attempt_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
-		string(kind), doc, documentID, string(code), jsonStrings(recipients), payload, millis(now), millis(now)); err != nil {
+		string(kind), doc, documentID, string(code), jsonStrings(recipients), pack(payload), millis(now), millis(now)); err != nil {
 		return fmt.Errorf("queue %s packet: %w", kind, err)
 	}
 	return nil
@@ -70,6 +70,10 @@ func scanOutbox(rows *sql.Rows) (OutboxItem, error) {
 		return it, err
 	}
 	it.Kind, it.StatusCode, it.State = OutboxKind(kind), StatusCode(code), OutboxState(state)
+	var err error
+	if it.Payload, err = unpack(it.Payload); err != nil {
+		return it, fmt.Errorf("outbox row %d: %w", it.ID, err)
+	}
 	it.CreatedAt, it.NextAttemptAt = time.UnixMilli(created), time.UnixMilli(next)
 	if err := json.Unmarshal([]byte(recips), &it.Recipients); err != nil {
 		return it, fmt.Errorf("outbox row %d: recipients: %w", it.ID, err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -238,6 +239,19 @@ func (s *Store) Search(ctx context.Context, query string, f Filter, limit int) (
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	// A narrow filter (a folder, a sender, unread…) is answered the other
+	// way round: the filter's documents first, through their indexes, then
+	// the newest matches among them from the index's row ids alone; the
+	// join below would otherwise visit every newer match outside the filter.
+	if f.selective() {
+		cands, ok, err := s.searchFiltered(ctx, tx, match, query, where, args[1:len(args)-1], today)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return s.finishSearch(ctx, tx, cands, terms, limit)
+		}
+	}
 	// Matches newest first (FTS5 yields them in rowid order, and ids grow
 	// with time), filtered, up to the window.
 	//nolint:gosec // where is built from fixed fragments; every value is a bound parameter
@@ -275,6 +289,11 @@ func (s *Store) Search(ctx context.Context, query string, f Filter, limit int) (
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
+	return s.finishSearch(ctx, tx, cands, terms, limit)
+}
+
+// finishSearch ranks the candidates and finds their snippets.
+func (s *Store) finishSearch(ctx context.Context, tx *sql.Tx, cands []candidate, terms []string, limit int) ([]Hit, error) {
 	order := rank(cands, terms)
 	if len(order) > limit {
 		order = order[:limit]
@@ -288,6 +307,130 @@ func (s *Store) Search(ctx context.Context, query string, f Filter, limit int) (
 		hits[i] = *h
 	}
 	return hits, nil
+}
+
+// maxFilteredSet bounds the filter's documents searchFiltered holds in
+// memory; a broader filter takes the ordinary path. Tests lower it to
+// check both paths give the same answers.
+var maxFilteredSet = 10000
+
+// selective reports whether the filter narrows the documents beyond
+// hiding recalled ones.
+func (f Filter) selective() bool {
+	// Date ranges are left to the ordinary path: ids grow with time, so
+	// the index walk there already stays within the range.
+	return f.Folder != "" || len(f.States) > 0 || f.MinPriority > 0 || f.Sender != "" || f.Overdue || f.Unread
+}
+
+// searchFiltered returns up to the search window of the newest documents
+// that both pass the filter and match, or ok=false when the filter keeps
+// too many documents for this path.
+func (s *Store) searchFiltered(ctx context.Context, tx *sql.Tx, match, query, where string, whereArgs []any, today string) ([]candidate, bool, error) {
+	//nolint:gosec // where is built from fixed fragments; every value is a bound parameter
+	rows, err := tx.QueryContext(ctx, `SELECT d.id FROM documents d WHERE `+where+` LIMIT ?`,
+		append(append([]any{}, whereArgs...), maxFilteredSet+1)...)
+	if err != nil {
+		return nil, false, fmt.Errorf("search: %w", err)
+	}
+	in := make(map[int64]struct{}, 1024)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, false, fmt.Errorf("search: %w", err)
+		}
+		in[id] = struct{}{}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("search: %w", err)
+	}
+	if len(in) > maxFilteredSet {
+		return nil, false, nil
+	}
+	if len(in) == 0 {
+		return nil, true, nil
+	}
+	// The filter's documents, newest first, asked of the index a chunk at
+	// a time: each is a seek in the index, not a walk of every match.
+	order := make([]int64, 0, len(in))
+	for id := range in {
+		order = append(order, id)
+	}
+	slices.Sort(order)
+	slices.Reverse(order)
+	ids := make([]int64, 0, s.opts.SearchWindow)
+	collect := func(m string) error {
+		const chunk = 400
+		for start := 0; start < len(order) && len(ids) < s.opts.SearchWindow; start += chunk {
+			part := order[start:min(start+chunk, len(order))]
+			args := make([]any, 0, len(part)+1)
+			args = append(args, m)
+			for _, id := range part {
+				args = append(args, id)
+			}
+			ph := strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")
+			//nolint:gosec // only placeholders are spliced in
+			rows, err := tx.QueryContext(ctx, `SELECT rowid FROM doc_fts WHERE doc_fts MATCH ? AND rowid IN (`+ph+`) ORDER BY rowid DESC`, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() && len(ids) < s.opts.SearchWindow {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				ids = append(ids, id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err = collect(match)
+	if err != nil && strings.Contains(err.Error(), "phrase queries are not supported") {
+		ids = ids[:0]
+		if m, _ := ftsQueryASCII(query); m != "" {
+			err = collect(m)
+		} else {
+			err = nil
+		}
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("search: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, true, nil
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	//nolint:gosec // only placeholders are spliced in
+	rows, err = tx.QueryContext(ctx, `SELECT `+summaryColumns+`, coalesce(sf.fields, '')
+		FROM documents d LEFT JOIN search_fields sf ON sf.document = d.id
+		WHERE d.id IN (`+ph+`) ORDER BY d.id DESC`, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	var cands []candidate
+	for rows.Next() {
+		var c candidate
+		dest := make([]any, summaryColumnCount, summaryColumnCount+1)
+		done := scanSummary(dest, &c.hit.Summary, today)
+		dest = append(dest, &c.fields)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, false, fmt.Errorf("search: %w", err)
+		}
+		done()
+		cands = append(cands, c)
+	}
+	return cands, true, rows.Err()
 }
 
 // hitSnippet finds the passage to show for a hit: in its metadata, or else

@@ -264,13 +264,18 @@ func TestSearchFilters(t *testing.T) {
 		{"overdue with words", "cong van", Filter{Overdue: true}, []int64{f.khan}},
 		{"folder", "", Filter{Folder: FolderToRegister}, []int64{f.ngansach, f.duong, f.khan}},
 	}
-	for _, c := range cases {
-		hits, err := f.s.Search(f.ctx, c.query, c.f, 10)
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		if got := ids(hits); !slices.Equal(got, c.want) {
-			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+	// Narrow filters are answered from the filter's documents first; with
+	// the bound at zero every filter takes the path through the index.
+	for _, bound := range []int{maxFilteredSet, 0} {
+		setMaxFilteredSet(t, bound)
+		for _, c := range cases {
+			hits, err := f.s.Search(f.ctx, c.query, c.f, 10)
+			if err != nil {
+				t.Fatalf("%s (bound %d): %v", c.name, bound, err)
+			}
+			if got := ids(hits); !slices.Equal(got, c.want) {
+				t.Errorf("%s (bound %d): got %v, want %v", c.name, bound, got, c.want)
+			}
 		}
 	}
 	// Done documents are not overdue.
@@ -287,6 +292,13 @@ func TestSearchFilters(t *testing.T) {
 	if err != nil || len(hits) != 0 {
 		t.Errorf("overdue after done: %v %v", ids(hits), err)
 	}
+}
+
+func setMaxFilteredSet(t *testing.T, n int) {
+	t.Helper()
+	old := maxFilteredSet
+	maxFilteredSet = n
+	t.Cleanup(func() { maxFilteredSet = old })
 }
 
 func TestListPagination(t *testing.T) {
@@ -430,5 +442,38 @@ func TestSearchWindow(t *testing.T) {
 	hits, err = f.s.Search(f.ctx, "thien tai", Filter{Until: f.clock.Now().Add(-time.Second)}, 10)
 	if err != nil || !slices.Equal(ids(hits), []int64{best, mid}) {
 		t.Errorf("window after a date filter: got %v %v, want [%d %d]", ids(hits), err, best, mid)
+	}
+}
+
+func TestSearchWindowWithNarrowFilter(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.SearchWindow = 2 })
+	other := Organization{Code: "000.00.00.H40", Name: "UBND tỉnh Hà Tĩnh"}
+	var want []int64
+	for i := range 4 {
+		d := f.incoming("Kế hoạch phòng chống thiên tai")
+		if i%2 == 1 {
+			d.Sender = other
+		}
+		id := f.insert(t, d)
+		if i%2 == 1 {
+			want = append([]int64{id}, want...)
+		}
+		f.clock.Advance(time.Minute)
+	}
+	// Newer matches from other senders do not use up the window.
+	for range 3 {
+		f.insert(t, f.incoming("Thiên tai"))
+	}
+	for _, bound := range []int{maxFilteredSet, 0} {
+		setMaxFilteredSet(t, bound)
+		hits, err := f.s.Search(f.ctx, "thien tai", Filter{Sender: other.Code}, 10)
+		if err != nil || !slices.Equal(ids(hits), want) {
+			t.Errorf("bound %d: got %v %v, want %v", bound, ids(hits), err, want)
+		}
+		// Words found nowhere among the sender's documents.
+		hits, err = f.s.Search(f.ctx, "ngan sach", Filter{Sender: other.Code}, 10)
+		if err != nil || len(hits) != 0 {
+			t.Errorf("bound %d: no match expected, got %v %v", bound, ids(hits), err)
+		}
 	}
 }

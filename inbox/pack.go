@@ -1,0 +1,45 @@
+package inbox
+
+import (
+	"bytes"
+	"compress/zlib"
+	"fmt"
+	"io"
+)
+
+// packMagic starts a value stored compressed. Stored values that do not
+// start with it (JSON, XML) are kept as they are.
+var packMagic = []byte{0, 'Z'}
+
+// pack compresses b for storage when it is worth it: encoded headers and
+// status packets are verbose and shrink several times.
+func pack(b []byte) []byte {
+	if len(b) < 256 {
+		return b
+	}
+	var buf bytes.Buffer
+	buf.Write(packMagic)
+	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestSpeed)
+	_, _ = zw.Write(b) // writes to a bytes.Buffer do not fail
+	_ = zw.Close()
+	if buf.Len() >= len(b) {
+		return b
+	}
+	return buf.Bytes()
+}
+
+// unpack reverses pack.
+func unpack(b []byte) ([]byte, error) {
+	if !bytes.HasPrefix(b, packMagic) {
+		return b, nil
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(b[len(packMagic):]))
+	if err != nil {
+		return nil, fmt.Errorf("a stored value is damaged: %w", err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("a stored value is damaged: %w", err)
+	}
+	return out, nil
+}
