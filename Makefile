@@ -12,7 +12,10 @@ FUZZMIN   ?= 0
 
 # Debian packages the build, the tests and the benchmarks need.
 DEBS := ca-certificates gcc pkg-config openssl poppler-utils qpdf libnss3-tools \
-        softhsm2 ghostscript procps time xmlsec1 postgresql
+        softhsm2 ghostscript procps time xmlsec1 postgresql \
+        libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev \
+        libxxf86vm-dev libwayland-dev libxkbcommon-dev wayland-protocols \
+        xvfb xauth imagemagick xdotool hey wrk
 
 export CGO_ENABLED ?= 1
 
@@ -47,7 +50,7 @@ test: deps vet lint tidy-check unit fuzz-short
 
 vet:
 	$(GO) vet $(PKGS)
-	CGO_ENABLED=0 $(GO) vet $(PKGS)
+	CGO_ENABLED=0 $(GO) vet -tags ci $(PKGS)
 
 lint:
 	$(GO) tool golangci-lint run $(PKGS)
