@@ -1,6 +1,7 @@
 // Package pdftext extracts the text of PDF attachments for the inbox's
 // full-text search, without cgo: PDFium compiled to WebAssembly (go-pdfium's
-// webassembly build) runs inside wazero.
+// webassembly build) runs inside wazero (inbox/internal/pdfwasm, shared
+// with the page renderer inbox/pdfrender).
 //
 // An [Extractor] owns a few PDFium instances ([Options.Workers]), each in its
 // own wazero runtime. Every document is read by a fresh PDFium instance, so

@@ -1,11 +1,9 @@
 package pdftext
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/klippa-app/go-pdfium"
@@ -13,6 +11,8 @@ import (
 	"github.com/klippa-app/go-pdfium/references"
 	"github.com/klippa-app/go-pdfium/requests"
 	"github.com/klippa-app/go-pdfium/responses"
+
+	"github.com/vanthu/vanthu/inbox/internal/pdfwasm"
 )
 
 // charsPerCall bounds the text fetched from PDFium in one call, so that a
@@ -31,30 +31,16 @@ type document struct {
 	cut   bool     // MaxBytes was reached
 }
 
-// sniff checks that r looks like a PDF: PDFium accepts the header within
-// the first 1024 bytes.
-func sniff(r io.ReaderAt, size int64) error {
-	head := make([]byte, min(size, 1024))
-	n, err := r.ReadAt(head, 0)
-	if n < len(head) && err != nil {
-		return fmt.Errorf("could not read the file: %w", err)
-	}
-	if !bytes.Contains(head[:n], []byte("%PDF-")) {
-		return ErrNotPDF
-	}
-	return nil
-}
-
 // read reads the document in src with inst into d. It stops at the first
 // error, at ctx's end or when a limit is reached. Errors are one line: those
 // of wazero may span several, and mean nothing to a clerk anyway.
-func (d *document) read(ctx context.Context, inst pdfium.Pdfium, src *source) error {
+func (d *document) read(ctx context.Context, inst pdfium.Pdfium, src *pdfwasm.Source) error {
 	doc, err := inst.OpenDocument(&requests.OpenDocument{
 		FileReader:     src,
-		FileReaderSize: src.size,
+		FileReaderSize: src.Size(),
 	})
 	if err != nil {
-		return openError(err)
+		return pdfwasm.OpenError(err)
 	}
 	defer func() { _, _ = inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document}) }()
 
@@ -78,17 +64,6 @@ func (d *document) read(ctx context.Context, inst pdfium.Pdfium, src *source) er
 		}
 	}
 	return nil
-}
-
-// openError maps PDFium's reasons for not opening a document.
-func openError(err error) error {
-	switch {
-	case errors.Is(err, pdfiumerrors.ErrPassword):
-		return ErrEncrypted
-	case errors.Is(err, pdfiumerrors.ErrSecurity):
-		return fmt.Errorf("%w with an unsupported encryption", ErrEncrypted)
-	}
-	return ErrNotPDF
 }
 
 // page returns the text of page i. A page PDFium cannot load (a broken

@@ -7,23 +7,20 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/experimental"
+	"github.com/vanthu/vanthu/inbox/internal/pdfwasm"
 )
 
 // Errors returned by Text wrap one of these.
 var (
 	// ErrNotPDF means the data is not a PDF file, or is damaged beyond what
 	// PDFium can repair.
-	ErrNotPDF = errors.New("not a PDF file, or damaged beyond repair")
+	ErrNotPDF = pdfwasm.ErrNotPDF
 	// ErrEncrypted means the PDF needs a password to be opened, or uses an
 	// encryption PDFium does not support.
-	ErrEncrypted = errors.New("the PDF is protected by a password")
+	ErrEncrypted = pdfwasm.ErrEncrypted
 	// ErrTooBig means a limit of [Options] was reached: more pages than
 	// MaxPages, more text than MaxBytes, more memory than MaxMemory, or a
 	// file of 2 GiB or more. Text then returns the text it kept.
@@ -44,7 +41,7 @@ const (
 
 	// MinMaxMemory is the smallest memory limit: PDFium's WebAssembly
 	// module itself starts with about 19 MiB.
-	MinMaxMemory = 64 << 20
+	MinMaxMemory = pdfwasm.MinMaxMemory
 
 	maxFileSize = math.MaxInt32 // PDFium's file access is 32-bit in WebAssembly
 )
@@ -97,15 +94,10 @@ func (o Options) withDefaults() Options {
 // Extractor reads the text of PDF files. It is safe for concurrent use;
 // calls beyond Options.Workers wait for a free instance.
 type Extractor struct {
-	opts  Options
-	cache wazero.CompilationCache
-	rc    wazero.RuntimeConfig
+	opts Options
+	eng  *pdfwasm.Engine
 
-	// base lives until Close; every instance's context derives from it.
-	base context.Context
-	stop context.CancelFunc
-
-	slots chan *slot // idle workers
+	slots chan *pdfwasm.Slot // idle workers
 
 	mu     sync.Mutex
 	closed bool
@@ -123,87 +115,23 @@ func New(ctx context.Context, opts Options) (*Extractor, error) {
 		return nil, err
 	}
 	opts = opts.withDefaults()
-	base, stop := context.WithCancel(context.WithoutCancel(ctx))
+	eng, first, err := pdfwasm.Start(ctx, opts.CacheDir, opts.MaxMemory)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("could not start PDFium: %s", pdfwasm.FirstLine(err))
+	}
 	e := &Extractor{
 		opts:  opts,
-		base:  base,
-		stop:  stop,
-		slots: make(chan *slot, opts.Workers),
-	}
-	first := &slot{}
-	err := e.open(opts.CacheDir)
-	if err == nil {
-		err = first.start(e)
-	}
-	if err != nil && opts.CacheDir != "" {
-		// A damaged cache entry makes the compilation fail: drop the cache
-		// and compile again.
-		e.closeCache()
-		if rerr := removeCache(opts.CacheDir); rerr == nil {
-			if err = e.open(opts.CacheDir); err == nil {
-				err = first.start(e)
-			}
-		}
-	}
-	if err == nil {
-		err = first.check(ctx)
-	}
-	if err != nil {
-		first.discard()
-		e.closeCache()
-		stop()
-		return nil, fmt.Errorf("could not start PDFium: %s", firstLine(err))
+		eng:   eng,
+		slots: make(chan *pdfwasm.Slot, opts.Workers),
 	}
 	e.slots <- first
 	for range opts.Workers - 1 {
-		e.slots <- &slot{}
-	}
-	if err := ctx.Err(); err != nil {
-		_ = e.Close()
-		return nil, err
+		e.slots <- eng.NewSlot()
 	}
 	return e, nil
-}
-
-// open sets up the compilation cache and the runtime configuration.
-func (e *Extractor) open(dir string) error {
-	if dir == "" {
-		e.cache = wazero.NewCompilationCache()
-	} else {
-		c, err := wazero.NewCompilationCacheWithDir(dir)
-		if err != nil {
-			return err
-		}
-		e.cache = c
-	}
-	// PDFium's module lowers setjmp/longjmp to WebAssembly exceptions.
-	e.rc = wazero.NewRuntimeConfig().
-		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
-		WithCloseOnContextDone(true).
-		WithCompilationCache(e.cache)
-	return nil
-}
-
-func (e *Extractor) closeCache() {
-	if e.cache != nil {
-		_ = e.cache.Close(e.base)
-		e.cache = nil
-	}
-}
-
-// removeCache deletes the entries wazero keeps in dir (one directory per
-// wazero version and platform).
-func removeCache(dir string) error {
-	entries, err := filepath.Glob(filepath.Join(dir, "wazero-*"))
-	if err != nil {
-		return err
-	}
-	for _, p := range entries {
-		if err := os.RemoveAll(p); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Text returns the text of the PDF in r (size bytes): the text of each page,
@@ -232,15 +160,15 @@ func (e *Extractor) Text(ctx context.Context, r io.ReaderAt, size int64) (string
 	if size > maxFileSize {
 		return "", fmt.Errorf("%w: files of 2 GiB or more are not read", ErrTooBig)
 	}
-	if err := sniff(r, size); err != nil {
+	if err := pdfwasm.Sniff(r, size); err != nil {
 		return "", err
 	}
-	var s *slot
+	var s *pdfwasm.Slot
 	select {
 	case s = <-e.slots:
 	case <-ctx.Done():
 		return "", ctx.Err()
-	case <-e.base.Done():
+	case <-e.eng.Done():
 		return "", ErrClosed
 	}
 	defer func() { e.slots <- s }()
@@ -273,17 +201,12 @@ func (e *Extractor) Close() error {
 	}
 	e.closed = true
 	e.mu.Unlock()
-	e.stop()
+	e.eng.Stop()
 	e.calls.Wait()
 	for range cap(e.slots) {
-		(<-e.slots).discard()
+		(<-e.slots).Discard()
 	}
-	var err error
-	if e.cache != nil {
-		err = e.cache.Close(context.WithoutCancel(e.base))
-		e.cache = nil
-	}
-	return err
+	return e.eng.Close()
 }
 
 func (e *Extractor) enter() error {

@@ -1,4 +1,4 @@
-package pdftext
+package pdfwasm
 
 import (
 	"errors"
@@ -7,22 +7,31 @@ import (
 
 var errDetached = errors.New("the document was closed")
 
-// source is the io.ReadSeeker PDFium reads the document through (from the
+// Source is the io.ReadSeeker PDFium reads the document through (from the
 // calling goroutine, in host function calls). After the document it is
 // detached from the caller's reader: go-pdfium keeps readers in a global
 // table, and leaves them there when the opening of a document is
 // interrupted. It also keeps the first error of the reader, to tell a file
 // that cannot be read from one that is not a PDF.
-type source struct {
+type Source struct {
 	r    io.ReaderAt
 	size int64
 	off  int64
 	err  error
 }
 
-var _ io.ReadSeeker = (*source)(nil)
+var _ io.ReadSeeker = (*Source)(nil)
 
-func (s *source) Read(p []byte) (int, error) {
+// NewSource returns a Source reading size bytes of r.
+func NewSource(r io.ReaderAt, size int64) *Source { return &Source{r: r, size: size} }
+
+// Size is the size of the document.
+func (s *Source) Size() int64 { return s.size }
+
+// Err is the first error of the reader, if any.
+func (s *Source) Err() error { return s.err }
+
+func (s *Source) Read(p []byte) (int, error) {
 	if s.r == nil {
 		return 0, errDetached
 	}
@@ -44,7 +53,7 @@ func (s *source) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (s *source) Seek(offset int64, whence int) (int64, error) {
+func (s *Source) Seek(offset int64, whence int) (int64, error) {
 	switch whence {
 	case io.SeekStart:
 	case io.SeekCurrent:
@@ -61,5 +70,5 @@ func (s *source) Seek(offset int64, whence int) (int64, error) {
 	return offset, nil
 }
 
-// detach drops the caller's reader.
-func (s *source) detach() { s.r = nil }
+// Detach drops the caller's reader: later reads fail.
+func (s *Source) Detach() { s.r = nil }
