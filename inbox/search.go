@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -314,6 +313,10 @@ func (s *Store) finishSearch(ctx context.Context, tx *sql.Tx, cands []candidate,
 // check both paths give the same answers.
 var maxFilteredSet = 10000
 
+// maxDirectSet is the largest filter set searchFiltered asks the index
+// for by row id; a larger one is met by walking the matches.
+var maxDirectSet = 400
+
 // selective reports whether the filter narrows the documents beyond
 // hiding recalled ones.
 func (f Filter) selective() bool {
@@ -351,44 +354,41 @@ func (s *Store) searchFiltered(ctx context.Context, tx *sql.Tx, match, query, wh
 	if len(in) == 0 {
 		return nil, true, nil
 	}
-	// The filter's documents, newest first, asked of the index a chunk at
-	// a time: each is a seek in the index, not a walk of every match.
-	order := make([]int64, 0, len(in))
-	for id := range in {
-		order = append(order, id)
-	}
-	slices.Sort(order)
-	slices.Reverse(order)
+	// A small set is asked of the index directly (each id a seek in the
+	// index); a larger one is met by walking the matches' row ids newest
+	// first, without touching the documents table, until the window is
+	// full. Asking for a large set in chunks would rebuild the doclists of
+	// prefix terms once per chunk.
 	ids := make([]int64, 0, s.opts.SearchWindow)
 	collect := func(m string) error {
-		const chunk = 400
-		for start := 0; start < len(order) && len(ids) < s.opts.SearchWindow; start += chunk {
-			part := order[start:min(start+chunk, len(order))]
-			args := make([]any, 0, len(part)+1)
+		var rows *sql.Rows
+		var err error
+		if len(in) <= maxDirectSet {
+			args := make([]any, 0, len(in)+1)
 			args = append(args, m)
-			for _, id := range part {
+			for id := range in {
 				args = append(args, id)
 			}
-			ph := strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")
+			ph := strings.TrimSuffix(strings.Repeat("?,", len(in)), ",")
 			//nolint:gosec // only placeholders are spliced in
-			rows, err := tx.QueryContext(ctx, `SELECT rowid FROM doc_fts WHERE doc_fts MATCH ? AND rowid IN (`+ph+`) ORDER BY rowid DESC`, args...)
-			if err != nil {
+			rows, err = tx.QueryContext(ctx, `SELECT rowid FROM doc_fts WHERE doc_fts MATCH ? AND rowid IN (`+ph+`) ORDER BY rowid DESC`, args...)
+		} else {
+			rows, err = tx.QueryContext(ctx, `SELECT rowid FROM doc_fts WHERE doc_fts MATCH ? ORDER BY rowid DESC`, m)
+		}
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() && len(ids) < s.opts.SearchWindow {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
 				return err
 			}
-			for rows.Next() && len(ids) < s.opts.SearchWindow {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return err
-				}
+			if _, ok := in[id]; ok {
 				ids = append(ids, id)
 			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
 		}
-		return nil
+		return rows.Err()
 	}
 	err = collect(match)
 	if err != nil && strings.Contains(err.Error(), "phrase queries are not supported") {

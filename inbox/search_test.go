@@ -264,17 +264,18 @@ func TestSearchFilters(t *testing.T) {
 		{"overdue with words", "cong van", Filter{Overdue: true}, []int64{f.khan}},
 		{"folder", "", Filter{Folder: FolderToRegister}, []int64{f.ngansach, f.duong, f.khan}},
 	}
-	// Narrow filters are answered from the filter's documents first; with
-	// the bound at zero every filter takes the path through the index.
-	for _, bound := range []int{maxFilteredSet, 0} {
-		setMaxFilteredSet(t, bound)
+	// Narrow filters are answered from the filter's documents first (by
+	// row id, or by walking the matches); with the bound at zero every
+	// filter takes the path through the index.
+	for _, bound := range searchPaths {
+		setSearchPath(t, bound)
 		for _, c := range cases {
 			hits, err := f.s.Search(f.ctx, c.query, c.f, 10)
 			if err != nil {
-				t.Fatalf("%s (bound %d): %v", c.name, bound, err)
+				t.Fatalf("%s (%s): %v", c.name, bound, err)
 			}
 			if got := ids(hits); !slices.Equal(got, c.want) {
-				t.Errorf("%s (bound %d): got %v, want %v", c.name, bound, got, c.want)
+				t.Errorf("%s (%s): got %v, want %v", c.name, bound, got, c.want)
 			}
 		}
 	}
@@ -294,11 +295,19 @@ func TestSearchFilters(t *testing.T) {
 	}
 }
 
-func setMaxFilteredSet(t *testing.T, n int) {
+// searchPaths name the three ways a filtered search can go.
+var searchPaths = []string{"by row id", "walking the matches", "through the join"}
+
+func setSearchPath(t *testing.T, path string) {
 	t.Helper()
-	old := maxFilteredSet
-	maxFilteredSet = n
-	t.Cleanup(func() { maxFilteredSet = old })
+	oldF, oldD := maxFilteredSet, maxDirectSet
+	t.Cleanup(func() { maxFilteredSet, maxDirectSet = oldF, oldD })
+	switch path {
+	case "walking the matches":
+		maxDirectSet = 0
+	case "through the join":
+		maxFilteredSet = 0
+	}
 }
 
 func TestListPagination(t *testing.T) {
@@ -464,16 +473,16 @@ func TestSearchWindowWithNarrowFilter(t *testing.T) {
 	for range 3 {
 		f.insert(t, f.incoming("Thiên tai"))
 	}
-	for _, bound := range []int{maxFilteredSet, 0} {
-		setMaxFilteredSet(t, bound)
+	for _, bound := range searchPaths {
+		setSearchPath(t, bound)
 		hits, err := f.s.Search(f.ctx, "thien tai", Filter{Sender: other.Code}, 10)
 		if err != nil || !slices.Equal(ids(hits), want) {
-			t.Errorf("bound %d: got %v %v, want %v", bound, ids(hits), err, want)
+			t.Errorf("%s: got %v %v, want %v", bound, ids(hits), err, want)
 		}
 		// Words found nowhere among the sender's documents.
 		hits, err = f.s.Search(f.ctx, "ngan sach", Filter{Sender: other.Code}, 10)
 		if err != nil || len(hits) != 0 {
-			t.Errorf("bound %d: no match expected, got %v %v", bound, ids(hits), err)
+			t.Errorf("%s: no match expected, got %v %v", bound, ids(hits), err)
 		}
 	}
 }
