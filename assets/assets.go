@@ -1,6 +1,6 @@
 // Package assets holds the files Vanthu ships inside its binary: the Liberation
 // Serif fonts (metric-compatible with Times New Roman, with the Vietnamese
-// letters) and their licence, and the demo signature and seal images.
+// letters) and their licence, the demo signature and seal images, and the app icon.
 package assets
 
 import (
@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed fonts/LiberationSerif-Regular.ttf fonts/LiberationSerif-Bold.ttf fonts/OFL.txt images/demo-signature.png images/demo-seal.png
+//go:embed fonts/LiberationSerif-Regular.ttf fonts/LiberationSerif-Bold.ttf fonts/OFL.txt images/demo-signature.png images/demo-seal.png images/icon.png
 var files embed.FS
 
 // SerifRegular is Liberation Serif Regular (TrueType).
@@ -37,6 +37,11 @@ var DemoSignature []byte
 //
 //go:embed images/demo-seal.png
 var DemoSeal []byte
+
+// Icon is the app icon (PNG, 512×512).
+//
+//go:embed images/icon.png
+var Icon []byte
 
 // FS returns every asset, under fonts/ and images/.
 func FS() fs.FS { return files }

@@ -16,7 +16,7 @@ import (
 	"github.com/vanthu/vanthu/signing/appearance"
 )
 
-var update = flag.Bool("update", false, "rewrite the demo images in images/")
+var update = flag.Bool("update", false, "rewrite the demo images and the icon in images/")
 
 // Colours of the demo images.
 var (
@@ -176,6 +176,7 @@ func TestGenerateDemoImages(t *testing.T) {
 	}{
 		{"demo-signature.png", makeSignature()},
 		{"demo-seal.png", seal},
+		{"icon.png", makeIcon()},
 	} {
 		path := filepath.Join("images", tc.file)
 		if *update {
