@@ -172,7 +172,11 @@ func (d *Desk) Refuse(ctx context.Context, id int64, reason string) error {
 
 // Assign hands a registered document to an officer or unit.
 func (d *Desk) Assign(ctx context.Context, id int64, a inbox.Assignment) error {
-	return d.do(id, d.store.Assign(ctx, id, d.actor, a))
+	if err := d.do(id, d.store.Assign(ctx, id, d.actor, a)); err != nil {
+		return err
+	}
+	d.checkDeadlines(ctx) // the assignment's deadline may be near
+	return nil
 }
 
 // StartProcessing records that work on the document has begun.
