@@ -337,10 +337,26 @@ func TestReadSystemsFile(t *testing.T) {
 		"mailbox twice":  `{"systems":[{"id":"a","secret":"s","agency":"000.00.00.H41","mailboxes":["x","x"]}]}`,
 		"bad id":         `{"systems":[{"id":"a b","secret":"s","agency":"000.00.00.H41"}]}`,
 		"unknown member": `{"systems":[{"id":"a","secret":"s","agency":"000.00.00.H41","role":"admin"}]}`,
+		"burst, no rate": `{"systems":[{"id":"a","secret":"s","agency":"000.00.00.H41","burst":5}]}`,
+		"negative rate":  `{"systems":[{"id":"a","secret":"s","agency":"000.00.00.H41","rate":-1}]}`,
+		"negative burst": `{"systems":[{"id":"a","secret":"s","agency":"000.00.00.H41","rate":1,"burst":-1}]}`,
 		"not JSON":       `systems:`,
 	} {
 		if _, err := hub.ReadSystemsFile(write(bad)); err == nil {
 			t.Errorf("%s: got nil error", name)
+		}
+	}
+	// A system's own rate limit; absent, the server's applies.
+	p = write(`{"systems": [
+		{"id": "fast", "secret": "s1", "agency": "000.00.00.H41", "rate": 5000, "burst": 100},
+		{"id": "free", "secret": "s2", "agency": "000.00.00.H42", "rate": 0},
+		{"id": "plain", "secret": "s3", "agency": "000.00.00.H43"}]}`)
+	systems, err = hub.ReadSystemsFile(p)
+	mustOK(t, "read", err)
+	for i, want := range []*hub.RateLimit{{PerSecond: 5000, Burst: 100}, {}, nil} {
+		got := systems[i].RateLimit
+		if (got == nil) != (want == nil) || got != nil && *got != *want {
+			t.Errorf("%s: rate limit %v, want %v", systems[i].ID, got, want)
 		}
 	}
 	// Two systems with one id are refused by New.

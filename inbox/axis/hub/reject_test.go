@@ -300,3 +300,53 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("after waiting: %s", describe(a))
 	}
 }
+
+// TestRateLimitPerSystem gives systems limits of their own (the systems
+// file's rate and burst): one higher than the server's, one lower, one
+// none at all; a system without its own keeps the server's.
+func TestRateLimitPerSystem(t *testing.T) {
+	a, b, c := sysA, sysB, sysC
+	a.RateLimit = &hub.RateLimit{PerSecond: 0.01, Burst: 20}
+	b.RateLimit = &hub.RateLimit{PerSecond: 0.5, Burst: 1}
+	e := newEnv(t, func(cfg *hub.Config) {
+		cfg.Systems = []hub.System{a, b, c}
+		cfg.RateLimit = hub.RateLimit{PerSecond: 0.5, Burst: 3}
+	})
+	count := func(sys hub.System) rawCall {
+		return rawCall{name: axis.CallCountEdoc, method: http.MethodGet, sys: sys}
+	}
+	limitedAfter := func(sys hub.System, n int) {
+		t.Helper()
+		for i := range n {
+			if got := e.do(count(sys)); got.env.ErrorCode != axis.CodeOK {
+				t.Fatalf("%s: request %d of %d allowed: %s", sys.ID, i+1, n, describe(got))
+			}
+		}
+		if got := e.do(count(sys)); got.status != http.StatusTooManyRequests {
+			t.Errorf("%s: request %d: got %s, want 429", sys.ID, n+1, describe(got))
+		}
+	}
+	limitedAfter(a, 20) // its own burst, above the server's 3
+	limitedAfter(b, 1)  // its own, below the server's
+	limitedAfter(c, 3)  // the server's
+	e.clock.Advance(150 * time.Second)
+	if got := e.do(count(a)); got.env.ErrorCode != axis.CodeOK {
+		t.Errorf("%s after 150s at 0.01/s: %s", a.ID, describe(got))
+	}
+
+	// A system's rate 0 lifts the server's limit for it.
+	free := sysC
+	free.RateLimit = &hub.RateLimit{}
+	e2 := newEnv(t, func(cfg *hub.Config) {
+		cfg.Systems = []hub.System{sysA, free}
+		cfg.RateLimit = hub.RateLimit{PerSecond: 0.5, Burst: 1}
+	})
+	for i := range 10 {
+		if got := e2.do(count(free)); got.env.ErrorCode != axis.CodeOK {
+			t.Fatalf("unlimited system, request %d: %s", i+1, describe(got))
+		}
+	}
+	if first := e2.do(count(sysA)); first.env.ErrorCode != axis.CodeOK || e2.do(count(sysA)).status != http.StatusTooManyRequests {
+		t.Errorf("the other system is not held to the server's limit")
+	}
+}

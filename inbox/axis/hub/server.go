@@ -38,7 +38,8 @@ type Config struct {
 	Window time.Duration
 	// MaxBody bounds a request body in bytes (default 64 MiB).
 	MaxBody int64
-	// RateLimit bounds each system's requests (zero: no limit).
+	// RateLimit bounds each system's requests (zero: no limit), except
+	// for the systems with a RateLimit of their own.
 	RateLimit RateLimit
 	// Faults injects faults for tests (nil: none).
 	Faults *Faults
@@ -107,7 +108,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		sdkCompat: cfg.SDKCompat,
 		systems:   map[string]*System{},
 		mailboxes: map[string]bool{},
-		limiter:   newLimiter(cfg.RateLimit),
 		faults:    cfg.Faults,
 		metrics:   newMetrics(),
 	}
@@ -132,6 +132,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.loadSystems(ctx, cfg.Systems, cfg.SecretKey); err != nil {
 		return nil, err
 	}
+	own := map[string]RateLimit{}
+	for id, sys := range s.systems {
+		if sys.RateLimit != nil {
+			own[id] = *sys.RateLimit
+		}
+	}
+	s.limiter = newLimiter(cfg.RateLimit, own)
 	if s.sdkCompat {
 		s.log.Warn("sdk compatibility: requests without a request id are accepted; their replays within the time window cannot be recognised")
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -46,6 +47,10 @@ type System struct {
 	Agency    string
 	Name      string
 	Mailboxes []string
+	// RateLimit, when set, bounds this system's requests instead of the
+	// server's Config.RateLimit (PerSecond 0: not limited). It is not
+	// stored: systems served from the store get the server's limit.
+	RateLimit *RateLimit
 }
 
 // String names the system without its secret.
@@ -77,6 +82,8 @@ func (s System) validate() error {
 		return fmt.Errorf("system %s has no secret", s.ID)
 	case !validAgencyCode(s.Agency):
 		return fmt.Errorf("system %s: %q is not an agency code (like 000.00.00.H41)", s.ID, s.Agency)
+	case s.RateLimit != nil && (s.RateLimit.PerSecond < 0 || s.RateLimit.Burst < 0 || math.IsNaN(s.RateLimit.PerSecond) || math.IsInf(s.RateLimit.PerSecond, 0)):
+		return fmt.Errorf("system %s: rate and burst must be finite and not negative", s.ID)
 	}
 	seen := map[string]bool{}
 	for _, m := range s.Mailboxes {
@@ -192,6 +199,10 @@ type systemsFile struct {
 		Agency     string   `json:"agency"`
 		Name       string   `json:"name"`
 		Mailboxes  []string `json:"mailboxes"`
+		// Rate (requests per second, 0 for no limit) and Burst replace
+		// axisd's --rate and --burst for the system.
+		Rate  *float64 `json:"rate"`
+		Burst *int     `json:"burst"`
 	} `json:"systems"`
 }
 
@@ -212,6 +223,15 @@ func ReadSystemsFile(path string) ([]System, error) {
 	out := make([]System, 0, len(f.Systems))
 	for i, s := range f.Systems {
 		sys := System{ID: s.ID, Agency: s.Agency, Name: s.Name, Mailboxes: s.Mailboxes}
+		switch {
+		case s.Burst != nil && s.Rate == nil:
+			return nil, fmt.Errorf("hub: systems file %s: system %s has a burst but no rate", path, s.ID)
+		case s.Rate != nil:
+			sys.RateLimit = &RateLimit{PerSecond: *s.Rate}
+			if s.Burst != nil {
+				sys.RateLimit.Burst = *s.Burst
+			}
+		}
 		switch {
 		case s.Secret != "" && s.SecretFile != "":
 			return nil, fmt.Errorf("hub: systems file %s: system %d (%s) has both secret and secretFile", path, i+1, s.ID)
