@@ -162,6 +162,11 @@ func Start(tb testing.TB) *Server {
 	return s
 }
 
+// StartServer is Start for a program that is not a test (a benchmark
+// command): the caller stops the server with Stop, which also removes
+// its files.
+func StartServer(ctx context.Context) (*Server, error) { return start(ctx) }
+
 func start(ctx context.Context) (*Server, error) {
 	bin, err := BinDir()
 	if err != nil {
