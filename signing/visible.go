@@ -2,6 +2,7 @@ package signing
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"math"
 	"strings"
@@ -203,12 +204,33 @@ func decodeImage(data, fallback []byte, what string) (*appearance.Image, error) 
 	if len(data) == 0 {
 		data = fallback
 	}
+	key := sha256.Sum256(data)
+	imageCache.Lock()
+	img, ok := imageCache.m[key]
+	imageCache.Unlock()
+	if ok {
+		return img, nil
+	}
 	img, err := appearance.DecodePNG(data)
 	if err != nil {
 		return nil, fmt.Errorf("the %s image: %w", what, err)
 	}
+	imageCache.Lock()
+	if len(imageCache.m) >= 16 {
+		clear(imageCache.m)
+	}
+	imageCache.m[key] = img
+	imageCache.Unlock()
 	return img, nil
 }
+
+// imageCache keeps decoded signature and seal images (an Image is never
+// modified once decoded): a leader signs with the same image again and
+// again, and decoding compresses the samples anew each time.
+var imageCache = struct {
+	sync.Mutex
+	m map[[32]byte]*appearance.Image
+}{m: map[[32]byte]*appearance.Image{}}
 
 // visualBox is the page's crop box as the reader sees it, with the origin
 // at the bottom left of the displayed page.
