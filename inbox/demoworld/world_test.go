@@ -41,11 +41,11 @@ func TestWorld(t *testing.T) {
 	before := runtime.NumGoroutine()
 	dir := t.TempDir()
 	start := time.Now()
-	w, err := demoworld.Start(ctx, demoworld.Options{Dir: dir, Docs: 20, PeerEvery: 200 * time.Millisecond, DispatchEvery: -1})
+	w, err := demoworld.Start(ctx, demoworld.Options{Dir: dir, Docs: 16, PeerEvery: 200 * time.Millisecond, DispatchEvery: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("world of 20 documents built in %s; leader's key: %s (%s)", time.Since(start).Round(time.Millisecond), w.Leader.Where, w.TokenNote)
+	t.Logf("world of 16 documents built in %s; leader's key: %s (%s)", time.Since(start).Round(time.Millisecond), w.Leader.Where, w.TokenNote)
 	if !w.Created || len(w.Peers) != 2 || !strings.HasPrefix(w.AxisURL, "http://127.0.0.1:") {
 		t.Fatalf("world: created %v, peers %v, axis %s", w.Created, w.Peers, w.AxisURL)
 	}
@@ -69,8 +69,8 @@ func TestWorld(t *testing.T) {
 	for _, n := range got {
 		total += n
 	}
-	if total != 20 {
-		t.Errorf("%d documents seeded, want 20: %v", total, got)
+	if total != 16 {
+		t.Errorf("%d documents seeded, want 16: %v", total, got)
 	}
 	// The issued documents carry the peers' statuses.
 	sent, _, err := d.Store().List(ctx, inbox.Filter{Folder: inbox.FolderSent}, inbox.Page{Limit: 50})
@@ -157,7 +157,7 @@ func TestWorld(t *testing.T) {
 	}
 
 	// Restarting reuses the world: same documents, nothing seeded again.
-	w2, err := demoworld.Start(ctx, demoworld.Options{Dir: dir, Docs: 20, DispatchEvery: -1})
+	w2, err := demoworld.Start(ctx, demoworld.Options{Dir: dir, Docs: 16, DispatchEvery: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
