@@ -50,8 +50,15 @@
 //   - incoming: Register, Refuse, Assign, StartProcessing, Done, Comment,
 //     MarkRead.
 //
-// Verification returns the signature report of one attachment in plain
-// words, for the signature panel. Agencies searches the agency directory.
+// Verification(ctx, documentID, attachmentID) returns the signature report
+// of one attachment in plain words (verdict, signer, organisation, claimed
+// time, timestamp, coverage, modifications, chain), verified afresh
+// against the trusted roots, for the signature panel. Agencies searches
+// the agency directory (refreshed by sync passes, or RefreshAgencies).
+//
+// Roles are the person's, for the GUI to choose its buttons; the desk does
+// not refuse an action because of the role (the demo's single user acts in
+// every role). inbox.Allowed tells which actions a state permits.
 //
 // # Keys
 //
