@@ -55,7 +55,7 @@ type Viewer struct {
 	pageLabel, zoomLabel, status     *widget.Label
 	page                             *pageImage
 	scroll                           *container.Scroll
-	body                             *fyne.Container
+	top, body                        *fyne.Container
 
 	doc      *pdfrender.Doc
 	index    int     // the page shown, 0-based
@@ -97,7 +97,8 @@ func New(r *pdfrender.Renderer) *Viewer {
 	v.scroll = container.NewScroll(container.NewCenter(v.page))
 	bar := container.NewHBox(v.prev, v.pageLabel, v.next, widget.NewSeparator(),
 		v.zoomOut, v.zoomLabel, v.zoomIn, v.fit)
-	v.body = container.NewBorder(container.NewCenter(bar), nil, nil, nil,
+	v.top = container.NewCenter(bar)
+	v.body = container.NewBorder(v.top, nil, nil, nil,
 		container.NewStack(v.scroll, container.NewCenter(v.status)))
 	v.ExtendBaseWidget(v)
 	v.update()
@@ -344,6 +345,7 @@ func (v *Viewer) update() {
 	enable(v.zoomOut, n > 0 && v.zoom > zoomSteps[0]*1.001)
 	enable(v.zoomIn, n > 0 && v.zoom < zoomSteps[len(zoomSteps)-1]*0.999)
 	enable(v.fit, n > 0)
+	v.top.Refresh() // the labels' new widths
 }
 
 func enable(b *widget.Button, on bool) {
