@@ -164,6 +164,11 @@ func (d *Doc) Render(ctx context.Context, i int, scale float64) (*image.RGBA, er
 		return nil, err
 	}
 	defer d.calls.Done()
+	if p, ok := d.cached(i); ok {
+		if err := d.checkSize(p, scale); err != nil {
+			return nil, err
+		}
+	}
 	var img *image.RGBA
 	err := d.r.do(ctx, d, func(w *worker) error {
 		p, err := d.page(w, i)
@@ -176,9 +181,17 @@ func (d *Doc) Render(ctx context.Context, i int, scale float64) (*image.RGBA, er
 	return img, err
 }
 
-func (d *Doc) render(w *worker, p Page, scale float64) (*image.RGBA, error) {
+// checkSize refuses an image of page p at scale beyond MaxPixels.
+func (d *Doc) checkSize(p Page, scale float64) error {
 	if p.Width*scale*p.Height*scale > float64(d.r.opts.MaxPixels) {
-		return nil, fmt.Errorf("%w: page %d at %.0f%% would take more than %d million pixels", ErrTooBig, p.Index+1, 100*scale*96/72, d.r.opts.MaxPixels/1e6)
+		return fmt.Errorf("%w: page %d at %.0f%% would take more than %d million pixels", ErrTooBig, p.Index+1, 100*scale*72/96, d.r.opts.MaxPixels/1e6)
+	}
+	return nil
+}
+
+func (d *Doc) render(w *worker, p Page, scale float64) (*image.RGBA, error) {
+	if err := d.checkSize(p, scale); err != nil {
+		return nil, err
 	}
 	width, height := p.PixelSize(scale)
 	res, err := w.inst.RenderPageInPixels(&requests.RenderPageInPixels{

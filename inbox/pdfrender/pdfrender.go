@@ -319,6 +319,9 @@ func (r *Renderer) do(ctx context.Context, d *Doc, fn func(*worker) error) error
 		// The file changed or went away: read it again next time.
 		w.unload()
 		return fmt.Errorf("could not read the file: %w", readErr)
+	case err != nil:
+		// PDFium failed on this document: the next call starts afresh.
+		w.unload()
 	}
 	return err
 }
