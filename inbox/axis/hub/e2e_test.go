@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/vanthu/vanthu/inbox/axis"
@@ -274,4 +277,86 @@ func TestRestart(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized || env.ErrorCode != axis.CodeAuthReplay {
 		t.Errorf("replay after the restart: got %d %s, want 401 AUTH_REPLAY", resp.StatusCode, env.ErrorCode)
 	}
+}
+
+// TestListCacheFresh lists B's queue from several clients at once while
+// packets are sent to B and acknowledged: a list that starts after an
+// acknowledgement returned leaves that packet out, and one that starts
+// after a packet was seen listed holds it unless its acknowledgement has
+// begun (the list cache never answers what was true before).
+func TestListCacheFresh(t *testing.T) {
+	e := newEnv(t)
+	ctx := ctxT(t)
+	sender, b := e.client(sysA), e.client(sysB)
+	var mu sync.Mutex
+	seen, acking, acked := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	snapshot := func(m map[string]bool) map[string]bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(m)
+	}
+	mark := func(m map[string]bool, id string) {
+		mu.Lock()
+		m[id] = true
+		mu.Unlock()
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				wantSeen, wantAcked := snapshot(seen), snapshot(acked)
+				list, err := b.ReceivedList(ctx, axis.MessageEdoc)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				listed := map[string]bool{}
+				for _, it := range list {
+					listed[it.DocID] = true
+					if wantAcked[it.DocID] {
+						t.Errorf("%s listed after its acknowledgement returned", it.DocID)
+					}
+				}
+				gone := snapshot(acking)
+				for id := range wantSeen {
+					if !listed[id] && !gone[id] {
+						t.Errorf("%s, listed before, missing from a later list", id)
+					}
+				}
+			}
+		})
+	}
+	for i := range 30 {
+		if _, err := sender.Send(ctx, axis.MessageEdoc, sysA.Agency, nil,
+			bytes.NewReader(edoc(sysA.Agency, []string{sysB.Agency}, fmt.Sprint(9000+i), "Danh sách mới")), -1); err != nil {
+			t.Fatal(err)
+		}
+		list, err := b.ReceivedList(ctx, axis.MessageEdoc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := i + 1 - len(snapshot(acked)); len(list) != want {
+			t.Fatalf("after send %d: %d listed, want %d", i, len(list), want)
+		}
+		for _, it := range list {
+			mark(seen, it.DocID)
+		}
+		if i%2 == 1 {
+			for _, it := range list {
+				mark(acking, it.DocID)
+				if err := b.UpdateStatus(ctx, it.DocID, axis.StatusDone, ""); err != nil {
+					t.Fatal(err)
+				}
+				mark(acked, it.DocID)
+			}
+		}
+	}
+	close(stop)
+	wg.Wait()
 }

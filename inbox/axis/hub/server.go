@@ -81,6 +81,7 @@ type Server struct {
 	limiter   *limiter
 	faults    *Faults
 	metrics   *metrics
+	lists     *listCache
 
 	stop      context.CancelFunc
 	done      chan struct{}
@@ -110,6 +111,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		mailboxes: map[string]bool{},
 		faults:    cfg.Faults,
 		metrics:   newMetrics(),
+		lists:     newListCache(listCacheBytes),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -590,6 +592,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		b = []byte(`{"status":"FAIL","ErrorCode":"INTERNAL","ErrorDesc":"the answer could not be encoded"}`)
 	}
+	writeBody(w, status, b)
+}
+
+// writeBody answers an encoded JSON body.
+func writeBody(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -600,16 +607,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // ok answers success with data (marshalled as the envelope's data when
 // not nil).
 func (s *Server) ok(w http.ResponseWriter, env axis.Envelope, data any) error {
+	b, err := envelopeJSON(env, data)
+	if err != nil {
+		return err
+	}
+	writeBody(w, http.StatusOK, b)
+	return nil
+}
+
+// envelopeJSON encodes a success with data (the envelope's data when not
+// nil).
+func envelopeJSON(env axis.Envelope, data any) ([]byte, error) {
 	env.Status, env.ErrorCode = "OK", axis.CodeOK
 	if data != nil {
 		b, err := json.Marshal(data)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		env.Data = b
 	}
-	writeJSON(w, http.StatusOK, env)
-	return nil
+	return json.Marshal(env)
 }
 
 func (s *Server) healthz(w *recorder, r *http.Request) {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite" // the database driver (pure Go)
@@ -26,11 +27,37 @@ var sqliteMigrations embed.FS
 const chunkSize = 256 << 10
 
 // SQLite is the Store of a single host: one file, WAL, one writer
-// connection and a pool of readers.
+// connection and a pool of readers. One process at a time uses the file:
+// the queue stamps are counted in memory.
 type SQLite struct {
 	w *sql.DB // the one writer
 	r *sql.DB // readers (query_only)
+
+	stampMu sync.Mutex
+	stamps  map[queueKey]uint64 // changes to each queue since the store was opened
+
+	// Request ids are remembered in batches, one transaction each (see
+	// RememberRequest), by a goroutine that Close stops.
+	remember     chan *rememberCall
+	rememberStmt *sql.Stmt
+	stop         chan struct{}
+	stopped      chan struct{}
+	closeOnce    sync.Once
 }
+
+// rememberCall is one RememberRequest waiting for its batch.
+type rememberCall struct {
+	systemID, requestID string
+	until               int64
+	err                 error
+	done                chan struct{}
+}
+
+// rememberBatch is the most request ids one transaction records.
+const rememberBatch = 256
+
+// queueKey is one queue: a recipient address and a message type.
+type queueKey struct{ to, messageType string }
 
 var _ Store = (*SQLite)(nil)
 
@@ -71,7 +98,14 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("hub: open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
-	s := &SQLite{w: w, r: r}
+	s := &SQLite{w: w, r: r, stamps: map[queueKey]uint64{},
+		remember: make(chan *rememberCall), stop: make(chan struct{}), stopped: make(chan struct{})}
+	if s.rememberStmt, err = w.PrepareContext(ctx, `INSERT INTO requests (system_id, request_id, until_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`); err != nil {
+		_ = w.Close()
+		_ = r.Close()
+		return nil, fmt.Errorf("hub: open %s: %w", path, err)
+	}
+	go s.rememberLoop()
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
@@ -116,9 +150,13 @@ func migrateSQLite(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// Close closes both pools.
+// Close stops the batching of request ids and closes both pools.
 func (s *SQLite) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.stopped
+	})
+	return errors.Join(s.rememberStmt.Close(), s.r.Close(), s.w.Close())
 }
 
 // Ping checks both pools.
@@ -295,17 +333,92 @@ func (s *SQLite) Systems(ctx context.Context) ([]SystemRecord, error) {
 	return out, rows.Err()
 }
 
-// RememberRequest implements Store.
+// RememberRequest implements Store. Every request the server accepts
+// records its id, and a commit of the one writer per id would bound the
+// server's rate: the ids arriving while a transaction runs are recorded
+// together in the next one (group commit). Each call still returns only
+// after its id is committed, or with ErrReplay when the id was recorded
+// before, in an earlier batch or earlier in its own.
 func (s *SQLite) RememberRequest(ctx context.Context, systemID, requestID string, until time.Time) error {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO requests (system_id, request_id, until_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-		systemID, requestID, ms(until))
+	c := &rememberCall{systemID: systemID, requestID: requestID, until: ms(until), done: make(chan struct{})}
+	select {
+	case s.remember <- c:
+	case <-s.stop:
+		return errors.New("hub: remember request: the store is closed")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		// The id may still be recorded: the request is refused anyway.
+		return ctx.Err()
+	}
+}
+
+// rememberLoop records request ids a batch at a time until Close.
+func (s *SQLite) rememberLoop() {
+	defer close(s.stopped)
+	batch := make([]*rememberCall, 0, rememberBatch)
+	for {
+		select {
+		case <-s.stop:
+			return
+		case c := <-s.remember:
+			batch = append(batch[:0], c)
+		}
+	more:
+		for len(batch) < rememberBatch {
+			select {
+			case c := <-s.remember:
+				batch = append(batch, c)
+			default:
+				break more
+			}
+		}
+		err := s.rememberAll(batch)
+		for _, c := range batch {
+			if c.err == nil {
+				c.err = err
+			}
+			close(c.done)
+		}
+	}
+}
+
+// rememberAll records a batch of request ids in one transaction, setting
+// ErrReplay on the calls whose id was there already.
+func (s *SQLite) rememberAll(batch []*rememberCall) (err error) {
+	ctx := context.Background() // the batch serves several requests; each caller waits on its own context
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("hub: remember request: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return ErrReplay
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+			for _, c := range batch {
+				c.err = nil // the batch's error, not a replay found before it failed
+			}
+		}
+	}()
+	st := tx.StmtContext(ctx, s.rememberStmt)
+	for _, c := range batch {
+		res, err := st.ExecContext(ctx, c.systemID, c.requestID, c.until)
+		if err != nil {
+			return fmt.Errorf("hub: remember request: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("hub: remember request: %w", err)
+		}
+		if n == 0 {
+			c.err = ErrReplay
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("hub: remember request: %w", err)
 	}
 	return nil
 }
@@ -384,7 +497,33 @@ func (s *SQLite) AddPacket(ctx context.Context, p Packet, body io.Reader, to []D
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("hub: store packet: %w", err)
 	}
+	keys := make([]queueKey, len(to))
+	for i, d := range to {
+		keys[i] = queueKey{d.To, p.MessageType}
+	}
+	s.bump(keys...)
 	return nil
+}
+
+// bump counts a change to queues, after it was committed.
+func (s *SQLite) bump(keys ...queueKey) {
+	s.stampMu.Lock()
+	for _, k := range keys {
+		s.stamps[k]++
+	}
+	s.stampMu.Unlock()
+}
+
+// QueueStamp implements Store: the changes counted since the store was
+// opened (the cache it serves lives no longer than the process).
+func (s *SQLite) QueueStamp(_ context.Context, to []string, messageType string) (uint64, error) {
+	s.stampMu.Lock()
+	defer s.stampMu.Unlock()
+	var n uint64
+	for _, addr := range to {
+		n += s.stamps[queueKey{addr, messageType}]
+	}
+	return n, nil
 }
 
 func writeChunks(ctx context.Context, tx *sql.Tx, pk int64, body io.Reader, size int64) error {
@@ -560,11 +699,13 @@ func (s *SQLite) SetStatus(ctx context.Context, docID, status, desc string, at t
 		return fmt.Errorf("hub: unknown delivery status %q", status)
 	}
 	var cur string
+	var k queueKey
 	err := s.w.QueryRowContext(ctx, `
 		UPDATE deliveries SET status = ?, status_desc = ?, updated_ms = ?
 		WHERE doc_id = ? AND status <> 'done'
-		RETURNING status`, status, desc, ms(nowOr(at)), docID).Scan(&cur)
+		RETURNING to_addr, message_type`, status, desc, ms(nowOr(at)), docID).Scan(&k.to, &k.messageType)
 	if err == nil {
+		s.bump(k)
 		return nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {

@@ -63,6 +63,13 @@ type Store interface {
 	Received(ctx context.Context, to []string, messageType string, limit int) ([]Entry, error)
 	// CountPending counts what Received would list without a limit.
 	CountPending(ctx context.Context, to []string, messageType string) (int, error)
+	// QueueStamp returns a number that grows whenever a delivery to one of
+	// the addresses with the message type is added or has its status set,
+	// whichever process sets it, and is cheap to read: a Received answer
+	// read after a stamp was read holds every change the stamp counts, so
+	// the server may answer lists from its cache while the stamp has not
+	// grown past the cached answer's.
+	QueueStamp(ctx context.Context, to []string, messageType string) (uint64, error)
 	// MarkFetched records the first time a delivery was downloaded.
 	MarkFetched(ctx context.Context, docID string, at time.Time) error
 	// SetStatus sets a delivery's transport status. Done is final: done

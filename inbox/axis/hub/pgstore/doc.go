@@ -22,6 +22,11 @@
 //   - the business status a status packet records is written after
 //     locking the deliveries it answers in primary-key order, so two such
 //     transactions cannot deadlock;
+//   - the queue stamps (hub.Store.QueueStamp) a server's list cache is
+//     checked against: a counter row per queue, raised in the transaction
+//     of every new delivery and every status set, so a stamp read by any
+//     instance counts every change committed before it; AddPacket raises
+//     its rows last and in a fixed order (short row locks, no deadlock);
 //   - the pruning of expired request ids claims its rows with
 //     FOR UPDATE SKIP LOCKED: instances pruning at the same moment share
 //     the work instead of waiting for each other;
@@ -44,9 +49,10 @@
 // requests, packets, packet_chunks (bodies in 256 KiB bytea chunks, read
 // one query per chunk so no transaction stays open while a client reads
 // slowly), deliveries (one per recipient, with a partial index on the
-// pending ones). Times are timestamptz at millisecond precision. The
-// tables are created unqualified: give axisd a database of its own, or a
-// schema through the DSN's search_path.
+// pending ones), queue_versions (the counters of the queue stamps). Times
+// are timestamptz at millisecond precision. The tables are created
+// unqualified: give axisd a database of its own, or a schema through the
+// DSN's search_path.
 //
 // # Tests
 //

@@ -399,3 +399,58 @@ func TestStoresRace(t *testing.T) {
 		}
 	})
 }
+
+// TestListCacheAcrossInstances lists B's queue through the first instance
+// (which caches the answer) while packets are sent and acknowledged
+// through the second: each list through the first, made after a change
+// through the second returned, shows the change.
+func TestListCacheAcrossInstances(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	one, two := newInstance(t, dsn), newInstance(t, dsn)
+	ctx := t.Context()
+	lister := client(t, one.hs.URL, sysB)
+	sender, acker := client(t, two.hs.URL, sysA), client(t, two.hs.URL, sysB)
+	pending := func() map[string]string {
+		t.Helper()
+		list, err := lister.ReceivedList(ctx, axis.MessageEdoc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, it := range list {
+			out[it.DocID] = it.Status
+		}
+		return out
+	}
+	var docs []string
+	for i := range 5 {
+		before := pending()
+		if _, err := sender.Send(ctx, axis.MessageEdoc, sysA.Agency, nil, bytes.NewReader(edoc(sysA.Agency, sysB.Agency, fmt.Sprint(i))), -1); err != nil {
+			t.Fatal(err)
+		}
+		after := pending()
+		if len(after) != len(before)+1 {
+			t.Fatalf("send %d through the second: the first lists %d, had %d", i, len(after), len(before))
+		}
+		for id := range after {
+			if _, ok := before[id]; !ok {
+				docs = append(docs, id)
+			}
+		}
+	}
+	if err := acker.UpdateStatus(ctx, docs[0], axis.StatusProcessing, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending()[docs[0]]; got != string(axis.StatusProcessing) {
+		t.Errorf("after processing through the second, the first lists status %q", got)
+	}
+	for i, id := range docs {
+		if err := acker.UpdateStatus(ctx, id, axis.StatusDone, ""); err != nil {
+			t.Fatal(err)
+		}
+		got := pending()
+		if _, still := got[id]; still || len(got) != len(docs)-i-1 {
+			t.Fatalf("after acknowledging %s through the second, the first lists %v", id, got)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,6 +95,19 @@ func (s *Store) AddPacket(ctx context.Context, p hub.Packet, body io.Reader, to 
 			p.StatusCode, p.StatusDesc, created, agencyOf(p.From), p.ResponseFor, agencies); err != nil {
 			return fmt.Errorf("pgstore: record business status: %w", err)
 		}
+	}
+	// Last, so that the queues' counter rows stay locked only for the
+	// commit: the rows in a fixed order, so that two packets to the same
+	// recipients cannot deadlock.
+	queues := slices.Clone(addrs)
+	slices.Sort(queues)
+	queues = slices.Compact(queues)
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO queue_versions (to_addr, message_type, version)
+		SELECT a, $2, 1 FROM unnest($1::text[]) WITH ORDINALITY AS u (a, n) ORDER BY u.n
+		ON CONFLICT (to_addr, message_type) DO UPDATE SET version = queue_versions.version + 1`,
+		queues, p.MessageType); err != nil {
+		return fmt.Errorf("pgstore: count the change of the queues: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("pgstore: store packet: %w", err)
@@ -259,6 +273,22 @@ func (s *Store) Received(ctx context.Context, to []string, messageType string, l
 		ORDER BY d.pk LIMIT $3`, to, messageType, sqlLimit(limit))
 }
 
+// QueueStamp implements hub.Store: the sum of the queues' counters, which
+// every change raises in its own transaction, whichever instance makes
+// it.
+func (s *Store) QueueStamp(ctx context.Context, to []string, messageType string) (uint64, error) {
+	if len(to) == 0 {
+		return 0, nil
+	}
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(sum(version), 0)::bigint FROM queue_versions
+		WHERE to_addr = ANY ($1) AND message_type = $2`, to, messageType).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("pgstore: queue stamp: %w", err)
+	}
+	return uint64(n), nil
+}
+
 // CountPending implements hub.Store.
 func (s *Store) CountPending(ctx context.Context, to []string, messageType string) (int, error) {
 	if len(to) == 0 {
@@ -301,7 +331,11 @@ func (s *Store) SetStatus(ctx context.Context, docID, status, desc string, at ti
 		upd AS (
 			UPDATE deliveries d SET status = $2, status_desc = $3, updated = $4
 			FROM cur WHERE d.pk = cur.pk AND cur.status <> 'done'
-			RETURNING d.pk)
+			RETURNING d.to_addr, d.message_type),
+		ver AS (
+			INSERT INTO queue_versions (to_addr, message_type, version)
+			SELECT to_addr, message_type, 1 FROM upd
+			ON CONFLICT (to_addr, message_type) DO UPDATE SET version = queue_versions.version + 1)
 		SELECT cur.status, EXISTS (SELECT 1 FROM upd) FROM cur`,
 		docID, status, desc, ts(nowOr(at))).Scan(&cur, &updated)
 	switch {

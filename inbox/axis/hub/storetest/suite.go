@@ -33,6 +33,7 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) hub.Store) {
 		{"RequestsConcurrent", testRequestsConcurrent},
 		{"PacketRoundTrip", testPacketRoundTrip},
 		{"Queues", testQueues},
+		{"QueueStamp", testQueueStamp},
 		{"Status", testStatus},
 		{"Sent", testSent},
 		{"AddPacketAtomic", testAddPacketAtomic},
@@ -331,6 +332,54 @@ func testQueues(t *testing.T, s hub.Store) {
 	}
 	if depth[hub.MessageEdoc] != 4 || depth[hub.MessageStatus] != 1 {
 		t.Errorf("depth: got %v, want edoc 4, status 1", depth)
+	}
+}
+
+// testQueueStamp checks that a queue's stamp grows with every change to
+// it: a new delivery, any status set (done once: done again changes
+// nothing), to an agency or a mailbox listed with it.
+func testQueueStamp(t *testing.T, s hub.Store) {
+	data, sum := body(t, 10)
+	h41 := []string{"000.00.00.H41", "000.00.00.H41/lanhdao"}
+	stamp := func(to []string, mt string) uint64 {
+		t.Helper()
+		n, err := s.QueueStamp(ctx(t), to, mt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	last := stamp(h41, hub.MessageEdoc)
+	grew := func(what string) {
+		t.Helper()
+		if n := stamp(h41, hub.MessageEdoc); n <= last {
+			t.Errorf("%s: stamp %d, not above %d", what, n, last)
+		} else {
+			last = n
+		}
+	}
+	add(t, s, packet("p1", "000.00.00.G22", hub.MessageEdoc, data, sum, t0), data, deliveries("a1", "000.00.00.H41"))
+	grew("a delivery to the agency")
+	add(t, s, packet("p2", "000.00.00.G22", hub.MessageEdoc, data, sum, t0), data, deliveries("m2", "000.00.00.H41/lanhdao", "b2", "000.00.00.H42"))
+	grew("a delivery to its mailbox")
+	for _, st := range []string{hub.StatusProcessing, hub.StatusFail, hub.StatusDone} {
+		if err := s.SetStatus(ctx(t), "a1", st, "", t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		grew("status " + st)
+	}
+	if err := s.SetStatus(ctx(t), "m2", hub.StatusDone, "", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	grew("the mailbox's delivery done")
+	if n := stamp(nil, hub.MessageEdoc); n != 0 {
+		t.Errorf("stamp of no queue: %d", n)
+	}
+	// A status packet changes the status queue.
+	before := stamp(h41, hub.MessageStatus)
+	add(t, s, packet("p3", "000.00.00.G22", hub.MessageStatus, data, sum, t0), data, deliveries("s3", "000.00.00.H41"))
+	if n := stamp(h41, hub.MessageStatus); n <= before {
+		t.Errorf("a status packet: status stamp %d, not above %d", n, before)
 	}
 }
 
