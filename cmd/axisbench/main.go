@@ -64,6 +64,8 @@ type config struct {
 	vanthuctl string
 	pgConns   int
 	seeders   int
+	list      bool // measure the list
+	sync      bool // measure the sync
 }
 
 func main() {
@@ -96,8 +98,19 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.vanthuctl, "vanthuctl", "", "vanthuctl binary (default: built from ./cmd/vanthuctl)")
 	fs.IntVar(&c.pgConns, "postgres-conns", 0, "axisd --postgres-conns (0: axisd's default)")
 	fs.IntVar(&c.seeders, "seeders", 8, "concurrent sendEdoc calls filling the queues")
+	only := fs.String("only", "", "measure only list or sync")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	switch *only {
+	case "":
+		c.list, c.sync = true, true
+	case "list":
+		c.list = true
+	case "sync":
+		c.sync = true
+	default:
+		return nil, fmt.Errorf("--only: %q is neither list nor sync", *only)
 	}
 	for _, s := range strings.Split(*stores, ",") {
 		switch s = strings.TrimSpace(s); s {
@@ -232,42 +245,20 @@ func measureStore(ctx context.Context, c *config, m *packetMaker, store string, 
 		}
 	}()
 
-	fmt.Fprintf(stderr, "axisbench: %s: filling the listed queue with %d packets\n", store, c.pending)
-	if res.listSeed, err = seed(ctx, d.url, m, 0, c.pending, listOrg, c.seeders); err != nil {
-		return res, err
+	if c.list {
+		if err := measureList(ctx, c, m, d, dir, &res, stderr); err != nil {
+			return res, err
+		}
 	}
-	perThread := (int(c.duration.Seconds())*c.maxRate + c.threads - 1) / c.threads
-	fmt.Fprintf(stderr, "axisbench: %s: signing %d header sets\n", store, perThread*c.threads)
-	files, err := presign(dir, c.threads, perThread)
-	if err != nil {
-		return res, err
-	}
-	before, err := metric(ctx, d.url, `axis_requests_total{call="getReceivedEdocList",code="0"}`)
-	if err != nil {
-		return res, err
-	}
-	fmt.Fprintf(stderr, "axisbench: %s: wrk, %d clients for %s\n", store, c.clients, c.duration)
-	if res.list, err = runWrk(ctx, dir, d.url, c.threads, c.clients, c.duration, files); err != nil {
-		return res, err
-	}
-	after, err := metric(ctx, d.url, `axis_requests_total{call="getReceivedEdocList",code="0"}`)
-	if err != nil {
-		return res, err
-	}
-	res.list.Verified = int64(after - before)
-	res.list.Pending = c.pending
-	res.list.Listed = min(c.pending, 500)
-	for _, f := range files {
-		_ = os.Remove(f)
-	}
-
-	fmt.Fprintf(stderr, "axisbench: %s: filling the desk's queue with %d packets of %d KB\n", store, c.packets, c.packetKB)
-	if res.syncSeed, err = seed(ctx, d.url, m, c.pending, c.packets, deskOrg, c.seeders); err != nil {
-		return res, err
-	}
-	fmt.Fprintf(stderr, "axisbench: %s: vanthuctl sync --once\n", store)
-	if res.sync, err = runSync(ctx, dir, c.vanthuctl, d.url, d.cmd.Process.Pid, m, c.packets, res.syncSeed.Bytes, c.withText); err != nil {
-		return res, err
+	if c.sync {
+		fmt.Fprintf(stderr, "axisbench: %s: filling the desk's queue with %d packets of %d KB\n", store, c.packets, c.packetKB)
+		if res.syncSeed, err = seed(ctx, d.url, m, c.pending, c.packets, deskOrg, c.seeders); err != nil {
+			return res, err
+		}
+		fmt.Fprintf(stderr, "axisbench: %s: vanthuctl sync --once\n", store)
+		if res.sync, err = runSync(ctx, dir, c.vanthuctl, d.url, d.cmd.Process.Pid, m, c.packets, res.syncSeed.Bytes, c.withText); err != nil {
+			return res, err
+		}
 	}
 	res.serverRSS = d.peakRSS()
 	stopped = true
@@ -277,42 +268,84 @@ func measureStore(ctx context.Context, c *config, m *packetMaker, store string, 
 	return res, nil
 }
 
+// measureList fills the listed system's queue and runs wrk.
+func measureList(ctx context.Context, c *config, m *packetMaker, d *axisd, dir string, res *storeResult, stderr io.Writer) error {
+	store := res.store
+	var err error
+	fmt.Fprintf(stderr, "axisbench: %s: filling the listed queue with %d packets\n", store, c.pending)
+	if res.listSeed, err = seed(ctx, d.url, m, 0, c.pending, listOrg, c.seeders); err != nil {
+		return err
+	}
+	perThread := (int(c.duration.Seconds())*c.maxRate + c.threads - 1) / c.threads
+	fmt.Fprintf(stderr, "axisbench: %s: signing %d header sets\n", store, perThread*c.threads)
+	files, err := presign(dir, c.threads, perThread)
+	if err != nil {
+		return err
+	}
+	before, err := metric(ctx, d.url, `axis_requests_total{call="getReceivedEdocList",code="0"}`)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "axisbench: %s: wrk, %d clients for %s\n", store, c.clients, c.duration)
+	if res.list, err = runWrk(ctx, dir, d.url, c.threads, c.clients, c.duration, files); err != nil {
+		return err
+	}
+	after, err := metric(ctx, d.url, `axis_requests_total{call="getReceivedEdocList",code="0"}`)
+	if err != nil {
+		return err
+	}
+	res.list.Verified = int64(after - before)
+	res.list.Pending = c.pending
+	res.list.Listed = min(c.pending, 500)
+	for _, f := range files {
+		_ = os.Remove(f)
+	}
+	return nil
+}
+
 // report prints the figures side by side with the goals.
 func report(w io.Writer, c *config, results []storeResult) {
 	host, _ := os.Hostname()
 	fmt.Fprintf(w, "axisbench — %s, %s, %d CPUs, %s\n\n", time.Now().Format("2006-01-02"), host, runtime.NumCPU(), runtime.Version())
-	fmt.Fprintf(w, "getReceivedEdocList: wrk -t%d -c%d -d%s, every request signed with its own request id; %d pending, %d listed per answer\n",
-		c.threads, c.clients, c.duration, c.pending, min(c.pending, 500))
-	fmt.Fprintf(w, "%-9s %10s %10s %10s %10s %8s %8s %10s %12s %12s\n", "store", "requests", "req/s", "p50", "p99", "non-2xx", "errors", "verified", "req/s÷goal", "p99÷goal")
-	for _, r := range results {
-		l := r.list
-		fmt.Fprintf(w, "%-9s %10d %10.0f %10s %10s %8d %8d %10d %11.2f× %11.2f×\n", r.store, l.Requests, l.RPS, ms(l.P50), ms(l.P99),
-			l.Non2xx, l.SockErrs, l.Verified, l.RPS/goalRPS, l.P99.Seconds()/goalP99.Seconds())
-		if l.Exhausted > 0 {
-			fmt.Fprintf(w, "          (%d requests after the pre-signed sets ran out: replays, refused; raise --max-rate)\n", l.Exhausted)
+	if c.list {
+		fmt.Fprintf(w, "getReceivedEdocList: wrk -t%d -c%d -d%s, every request signed with its own request id; %d pending, %d listed per answer\n",
+			c.threads, c.clients, c.duration, c.pending, min(c.pending, 500))
+		fmt.Fprintf(w, "%-9s %10s %10s %10s %10s %8s %8s %10s %12s %12s\n", "store", "requests", "req/s", "p50", "p99", "non-2xx", "errors", "verified", "req/s÷goal", "p99÷goal")
+		for _, r := range results {
+			l := r.list
+			fmt.Fprintf(w, "%-9s %10d %10.0f %10s %10s %8d %8d %10d %11.2f× %11.2f×\n", r.store, l.Requests, l.RPS, ms(l.P50), ms(l.P99),
+				l.Non2xx, l.SockErrs, l.Verified, l.RPS/goalRPS, l.P99.Seconds()/goalP99.Seconds())
+			if l.Exhausted > 0 {
+				fmt.Fprintf(w, "          (%d requests after the pre-signed sets ran out: replays, refused; raise --max-rate)\n", l.Exhausted)
+			}
 		}
-	}
-	fmt.Fprintf(w, "goal: ≥ %d req/s and p99 ≤ %s (req/s÷goal ≥ 1 and p99÷goal ≤ 1 meet it)\n\n", goalRPS, ms(goalP99))
+		fmt.Fprintf(w, "goal: ≥ %d req/s and p99 ≤ %s (req/s÷goal ≥ 1 and p99÷goal ≤ 1 meet it)\n\n", goalRPS, ms(goalP99))
 
-	text := "--no-text"
-	if c.withText {
-		text = "text indexed"
 	}
-	fmt.Fprintf(w, "vanthuctl sync --once (%s), fresh desk, packets of %d KB; client peak RSS from GNU time\n", text, c.packetKB)
-	fmt.Fprintf(w, "%-9s %8s %8s %9s %10s %7s %11s %11s %11s %11s %10s %10s\n", "store", "packets", "MB", "wall", "packets/s", "MB/s",
-		"client RSS", "client CPU", "axisd RSS", "axisd CPU", "sent back", "wall÷goal")
-	goal := goalSyncWall.Seconds() * float64(c.packets) / goalPackets
-	for _, r := range results {
-		s := r.sync
-		mb := float64(s.Bytes) / (1 << 20)
-		fmt.Fprintf(w, "%-9s %8d %8.1f %8.2fs %10.0f %7.1f %9.1fMB %10.1fs %9.1fMB %10.1fs %10d %9.2f×\n", r.store, s.Packets, mb, s.Wall.Seconds(),
-			float64(s.Packets)/s.Wall.Seconds(), mb/s.Wall.Seconds(), float64(s.RSS)/(1<<20), s.CPU.Seconds(),
-			float64(r.serverRSS)/(1<<20), s.AxisCPU.Seconds(), s.Sent, s.Wall.Seconds()/goal)
+	if c.sync {
+		text := "--no-text"
+		if c.withText {
+			text = "text indexed"
+		}
+		fmt.Fprintf(w, "vanthuctl sync --once (%s), fresh desk, packets of %d KB; client peak RSS from GNU time\n", text, c.packetKB)
+		fmt.Fprintf(w, "%-9s %8s %8s %9s %10s %7s %11s %11s %11s %11s %10s %10s\n", "store", "packets", "MB", "wall", "packets/s", "MB/s",
+			"client RSS", "client CPU", "axisd RSS", "axisd CPU", "sent back", "wall÷goal")
+		goal := goalSyncWall.Seconds() * float64(c.packets) / goalPackets
+		for _, r := range results {
+			s := r.sync
+			mb := float64(s.Bytes) / (1 << 20)
+			fmt.Fprintf(w, "%-9s %8d %8.1f %8.2fs %10.0f %7.1f %9.1fMB %10.1fs %9.1fMB %10.1fs %10d %9.2f×\n", r.store, s.Packets, mb, s.Wall.Seconds(),
+				float64(s.Packets)/s.Wall.Seconds(), mb/s.Wall.Seconds(), float64(s.RSS)/(1<<20), s.CPU.Seconds(),
+				float64(r.serverRSS)/(1<<20), s.AxisCPU.Seconds(), s.Sent, s.Wall.Seconds()/goal)
+		}
+		fmt.Fprintf(w, "goal: %d packets of 100 KB in ≤ %s (scaled to %d packets: %.2fs; wall÷goal ≤ 1 meets it)\n\n", goalPackets, goalSyncWall, c.packets, goal)
 	}
-	fmt.Fprintf(w, "goal: %d packets of 100 KB in ≤ %s (scaled to %d packets: %.2fs; wall÷goal ≤ 1 meets it)\n\n", goalPackets, goalSyncWall, c.packets, goal)
 	fmt.Fprintln(w, "queues filled through sendEdoc (not timed):")
 	for _, r := range results {
 		for _, s := range []seedResult{r.listSeed, r.syncSeed} {
+			if s.Packets == 0 {
+				continue
+			}
 			fmt.Fprintf(w, "%-9s %8d packets, %8.1f MB in %7.2fs: %6.0f packets/s, %6.1f MB/s\n", r.store, s.Packets, float64(s.Bytes)/(1<<20),
 				s.Took.Seconds(), float64(s.Packets)/s.Took.Seconds(), float64(s.Bytes)/(1<<20)/s.Took.Seconds())
 		}
