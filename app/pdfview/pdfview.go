@@ -65,8 +65,16 @@ type Viewer struct {
 	cache    *pageCache
 	shown    cacheKey // the image on screen
 
-	mu     sync.Mutex // guards what follows, also read by the workers
-	gen    uint64     // bumped by every request; stale results are dropped
+	busy    bool // a page is being drawn
+	pending bool // and another one was asked for meanwhile
+
+	mu sync.Mutex // guards what follows, also read by the workers
+	// gen counts the documents loaded; results for an earlier one are
+	// dropped. ctx is the current document's: Load and Close cancel it,
+	// which stops the drawing in progress. (A widget has no call to take
+	// a context from; this one lives as long as the document is shown.)
+	gen    uint64
+	ctx    context.Context
 	cancel context.CancelFunc
 	work   sync.WaitGroup // the workers
 
@@ -233,20 +241,28 @@ func (v *Viewer) FitWidth() {
 	v.request()
 }
 
-// start cancels the work in progress and begins a new request.
+// start stops the work for the document shown and begins a new session,
+// for the next one.
 func (v *Viewer) start() (context.Context, uint64) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.cancel != nil {
 		v.cancel()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	v.cancel = cancel
+	v.ctx, v.cancel = context.WithCancel(context.Background())
 	v.gen++
-	return ctx, v.gen
+	v.busy, v.pending = false, false
+	return v.ctx, v.gen
 }
 
-// current reports whether gen is the latest request.
+// session returns the current document's context and number.
+func (v *Viewer) session() (context.Context, uint64) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.ctx, v.gen
+}
+
+// current reports whether gen is the current document's number.
 func (v *Viewer) current(gen uint64) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -267,19 +283,25 @@ func (v *Viewer) request() {
 		}
 		key := cacheKey{page: i, width: pixelWidth(p, zoom, scale)}
 		if img := v.cache.get(key); img != nil {
-			v.start()
 			v.zoom = zoom
 			v.show(key, p, img)
 			return
 		}
 	}
-	ctx, gen := v.start()
-	doc, fit := v.doc, v.fitWidth
-	avail := v.availableWidth()
 	if v.shown.page != i || v.page.img.Image == nil {
 		v.status.SetText(lang.L("Rendering…"))
 		v.status.Show()
 	}
+	// One page is drawn at a time: a request made meanwhile is served when
+	// it ends, rather than by stopping it (which costs PDFium's instance).
+	if v.busy {
+		v.pending = true
+		return
+	}
+	v.busy = true
+	ctx, gen := v.session()
+	doc, fit := v.doc, v.fitWidth
+	avail := v.availableWidth()
 	v.work.Go(func() {
 		p, err := doc.Page(ctx, i)
 		var img *image.RGBA
@@ -291,17 +313,22 @@ func (v *Viewer) request() {
 		}
 		fyne.Do(func() {
 			if !v.current(gen) {
-				return
+				return // another document
 			}
-			if err != nil {
+			v.busy = false
+			pending := v.pending
+			v.pending = false
+			if err != nil && !pending {
 				v.showError(err)
 				return
 			}
-			v.geometry[i] = p
-			v.zoom = zoom
-			key := cacheKey{page: i, width: img.Rect.Dx()}
-			v.cache.put(key, img)
-			v.show(key, p, img)
+			if err == nil {
+				v.geometry[i] = p
+				v.cache.put(cacheKey{page: i, width: img.Rect.Dx()}, img)
+			}
+			// Shows the page from the cache if it is still the one wanted,
+			// else draws the one wanted now.
+			v.request()
 		})
 	})
 }

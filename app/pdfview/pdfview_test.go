@@ -174,8 +174,9 @@ func TestBrokenFile(t *testing.T) {
 }
 
 // TestRenderingPlaceholder: while the renderer is busy with another
-// document, the viewer says that it is drawing, and shows the page when
-// the renderer is free.
+// document, the viewer says that it is drawing; pages asked for meanwhile
+// (next, next) are not all drawn in turn: the viewer ends on the last one
+// asked for.
 func TestRenderingPlaceholder(t *testing.T) {
 	warmCache(t)
 	r, err := pdfrender.New(t.Context(), pdfrender.Options{CacheDir: testCache, Workers: 1})
@@ -184,7 +185,7 @@ func TestRenderingPlaceholder(t *testing.T) {
 	}
 	defer r.Close()
 	v := newViewer(t, r, fyne.NewSize(600, 800))
-	doc := signedPDF(t, 2)
+	doc := signedPDF(t, 3)
 	v.Load(doc.path)
 	v.wait(t)
 
@@ -203,13 +204,20 @@ func TestRenderingPlaceholder(t *testing.T) {
 	if !v.status.Visible() || v.status.Text != "Rendering…" {
 		t.Errorf("while the renderer is busy: status %q (visible %v), want %q", v.status.Text, v.status.Visible(), "Rendering…")
 	}
+	test.Tap(v.next)
+	if got, want := v.pageLabel.Text, fmt.Sprintf("Page 3 of %d", doc.doc.Pages); got != want {
+		t.Errorf("label %q, want %q", got, want)
+	}
 	cancel()
 	if err := <-busy; !errors.Is(err, context.Canceled) {
 		t.Errorf("the bomb: %v, want context.Canceled", err)
 	}
 	v.wait(t)
-	if v.status.Visible() || v.shown.page != 1 {
-		t.Errorf("after the renderer is free: status %q, page %d shown", v.status.Text, v.shown.page+1)
+	if v.status.Visible() || v.shown.page != 2 {
+		t.Errorf("after the renderer is free: status %q, page %d shown, want page 3", v.status.Text, v.shown.page+1)
+	}
+	if v.busy || v.pending {
+		t.Errorf("busy %v, pending %v after the last page is shown", v.busy, v.pending)
 	}
 }
 
