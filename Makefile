@@ -19,7 +19,7 @@ DEBS := ca-certificates gcc pkg-config openssl poppler-utils qpdf libnss3-tools 
 
 export CGO_ENABLED ?= 1
 
-.PHONY: all deps build run test check lint vet tidy-check unit fuzz fuzz-short bench clean
+.PHONY: all deps build run test check lint vet tidy-check unit fuzz fuzz-short bench clean package package-windows
 
 all: build
 
@@ -94,6 +94,19 @@ fuzz:
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./signing/
 	$(GO) run ./cmd/vanthubench
+
+## package: a Linux release archive of the desktop app (bin/Vanthu.tar.xz) with the pinned fyne tool
+package: deps
+	@cp FyneApp.toml $(BIN)/.FyneApp.toml.keep 2>/dev/null || { mkdir -p $(BIN); cp FyneApp.toml $(BIN)/.FyneApp.toml.keep; }
+	$(GO) tool fyne package --target linux --release --src . --icon assets/images/icon.png; rc=$$?; \
+	  cp $(BIN)/.FyneApp.toml.keep FyneApp.toml; exit $$rc  # the tool bumps Build in FyneApp.toml
+	mv -f Vanthu.tar.xz $(BIN)/
+
+## package-windows: cross-build bin/vanthu.exe with the Debian mingw-w64 compiler (not part of make test)
+package-windows:
+	@$(MAKE) deps DEBS=gcc-mingw-w64-x86-64
+	CC=x86_64-w64-mingw32-gcc CGO_ENABLED=1 GOOS=windows GOARCH=amd64 \
+	  $(GO) build -ldflags "-H windowsgui" -o $(BIN)/vanthu.exe .
 
 clean:
 	rm -rf $(BIN)
