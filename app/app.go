@@ -9,17 +9,24 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/vanthu/vanthu/inbox"
+	"github.com/vanthu/vanthu/inbox/desk"
 )
 
 // ID is the application id (FyneApp.toml, preferences, the data dir).
@@ -39,7 +46,6 @@ func Run(p Params) error {
 		return err
 	}
 	applyTheme(a, set.Theme())
-
 	dir, err := dataDir(p)
 	if err != nil {
 		return err
@@ -47,30 +53,67 @@ func Run(p Params) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	var env *environment
-	if p.Demo {
-		env, err = startDemo(ctx, dir, set)
-	} else {
-		env, err = openDesk(ctx, dir, set)
-	}
-	if err != nil {
-		return err
-	}
-	defer env.close()
-
 	w := a.NewWindow(lang.L("Vanthu — official documents"))
-	u := newUI(ctx, a, w, env, set)
-	w.SetContent(u.content())
-	w.Resize(fyne.NewSize(1280, 780))
+	w.Resize(fyne.NewSize(1400, 820))
 	w.SetMaster()
-	u.start()
-	if !p.Demo && !set.Configured() {
-		u.showWizard()
+	var (
+		main *ui
+		env  *environment
+	)
+	open := func(e *environment) {
+		env = e
+		main = newUI(ctx, a, w, e, set)
+		w.SetContent(main.content())
+		main.start()
+		e.run(ctx)
+	}
+	switch {
+	case p.Demo:
+		// The demo world takes a few seconds to build the first time.
+		w.SetContent(splash(lang.L("Preparing the demo: axis, agencies, keys and documents…")))
+		go func() {
+			e, err := startDemo(ctx, dir, set)
+			fyne.Do(func() {
+				if err != nil {
+					w.SetContent(splash(lang.L("The demo could not start: {{.Err}}", map[string]any{"Err": err.Error()})))
+					return
+				}
+				open(e)
+			})
+		}()
+	case set.Configured():
+		e, err := openDesk(ctx, dir, set, nil)
+		if err != nil {
+			return err
+		}
+		open(e)
+	default:
+		w.SetContent(newWizard(a, w, set, func(secret []byte) error {
+			e, err := openDesk(ctx, dir, set, secret)
+			if err != nil {
+				return err
+			}
+			open(e)
+			return nil
+		}).content())
 	}
 	w.ShowAndRun()
 	cancel()
-	u.wait()
+	if main != nil {
+		main.wait()
+	}
+	if env != nil {
+		env.close()
+	}
 	return nil
+}
+
+func splash(text string) fyne.CanvasObject {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	l.Alignment = fyne.TextAlignCenter
+	bar := widget.NewProgressBarInfinite()
+	return container.NewCenter(container.NewVBox(l, bar))
 }
 
 // dataDir is where the desk keeps its inbox.
@@ -89,35 +132,110 @@ func dataDir(p Params) (string, error) {
 	return dir, nil
 }
 
-// environment is what the screens work on: the store and, where there is
-// one, the service layer and the sync engine.
+// environment is what the screens work on: the desk (the service layer
+// over the store and the sync engine) and, in the demo, the demo world.
 type environment struct {
-	dir     string
-	store   *inbox.Store
+	desk *desk.Desk
+	// secrets are the demo keys' PINs and passwords, by key source, for
+	// prefilling (demo values, nothing real); empty outside the demo.
+	secrets map[string]string
 	closers []func()
+	running chan struct{} // closed when the sync loop has stopped
+}
+
+// run starts the desk's sync loop; it stops when ctx ends.
+func (e *environment) run(ctx context.Context) {
+	e.running = make(chan struct{})
+	go func() {
+		defer close(e.running)
+		if err := e.desk.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			slog.Warn("sync loop stopped", "err", err)
+		}
+	}()
 }
 
 func (e *environment) close() {
+	if e.running != nil {
+		<-e.running
+	}
 	for i := len(e.closers) - 1; i >= 0; i-- {
 		e.closers[i]()
 	}
 }
 
-// openDesk opens the store of a configured (or not yet configured) desk.
-func openDesk(ctx context.Context, dir string, set *settings) (*environment, error) {
+// deskOptions are the desk's options from the settings.
+func deskOptions(dir string, set *settings, secret []byte) (desk.Options, error) {
+	opts := desk.Options{
+		DataDir:          dir,
+		Identity:         set.Identity(),
+		IncomingRegister: set.RegisterIn(),
+		OutgoingRegister: set.RegisterOut(),
+		DeadlineWarning:  time.Duration(set.NotifyDeadlineDays()) * 24 * time.Hour,
+	}
+	for _, path := range set.TrustedRoots() {
+		certs, err := readCertificates(path)
+		if err != nil {
+			return opts, err
+		}
+		opts.TrustRoots = append(opts.TrustRoots, certs...)
+	}
+	if ep := set.AxisEndpoint(); ep != "" && len(secret) > 0 {
+		opts.Axis = &desk.AxisConfig{URL: ep, SystemID: set.AxisSystemID(), Secret: secret}
+	}
+	return opts, nil
+}
+
+// openDesk opens the desk of a configured desk. secret is the axis secret
+// (nil: from the keyring, or none).
+func openDesk(ctx context.Context, dir string, set *settings, secret []byte) (*environment, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create the data directory %s: %w", dir, err)
 	}
-	st, err := inbox.Open(ctx, dir, inbox.Options{EncodeStatus: inbox.EncodeStatus, Self: set.Agency()})
+	if secret == nil && set.AxisEndpoint() != "" {
+		secret, _ = loadAxisSecret(set)
+	}
+	opts, err := deskOptions(dir, set, secret)
+	if err != nil {
+		return nil, err
+	}
+	d, err := desk.Open(ctx, opts)
 	if errors.Is(err, inbox.ErrNewerDatabase) {
 		return nil, fmt.Errorf("the inbox in %s was written by a newer version of Vanthu; install that version", dir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open the inbox in %s: %w", dir, err)
 	}
-	env := &environment{dir: dir, store: st}
-	env.closers = append(env.closers, func() { _ = st.Close() })
+	env := &environment{desk: d}
+	env.closers = append(env.closers, func() { _ = d.Close() })
 	return env, nil
+}
+
+// readCertificates reads the PEM certificates of a file.
+func readCertificates(path string) ([]*x509.Certificate, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read the trusted root %s: %w", path, err)
+	}
+	var out []*x509.Certificate
+	for {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("the trusted root %s holds a damaged certificate: %w", path, err)
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("the trusted root %s holds no PEM certificate", path)
+	}
+	return out, nil
 }
 
 // tasks runs the UI's background work and applies its results on the UI

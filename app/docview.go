@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vanthu/vanthu/inbox"
+	"github.com/vanthu/vanthu/inbox/desk"
 	"github.com/vanthu/vanthu/signing"
 )
 
@@ -123,8 +124,8 @@ func (v *docView) render() {
 	v.renderHistory()
 }
 
-// field is one "label: value" line of the details tab.
-func field(label, value string) fyne.CanvasObject {
+// infoLine is one "label: value" line of the details tab.
+func infoLine(label, value string) fyne.CanvasObject {
 	k := widget.NewLabelWithStyle(label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	val := widget.NewLabel(value)
 	val.Wrapping = fyne.TextWrapWord
@@ -136,7 +137,7 @@ func (v *docView) renderInfo() {
 	v.info.RemoveAll()
 	add := func(label, value string) {
 		if strings.TrimSpace(value) != "" {
-			v.info.Add(field(label, value))
+			v.info.Add(infoLine(label, value))
 		}
 	}
 	add(lang.L("State"), stateLabel(d.State))
@@ -359,9 +360,27 @@ func (v *docView) renderFiles() {
 		name.Wrapping = fyne.TextWrapWord
 		open := widget.NewButton(lang.L("Open"), func() { v.u.openAttachment(a) })
 		v.files.Add(container.NewBorder(nil, nil, nil, open, name))
-		v.files.Add(signaturePanel(a))
+		panel := container.NewVBox(signaturePanel(a, nil, nil))
+		v.files.Add(panel)
 		v.files.Add(widget.NewSeparator())
+		v.verify(a, panel)
 	}
+}
+
+// verify checks an attachment's signatures afresh, off the UI goroutine,
+// and shows the result in panel.
+func (v *docView) verify(a inbox.Attachment, panel *fyne.Container) {
+	gen, id := v.gen, v.doc.ID
+	v.u.goTask(func() {
+		rep, err := v.u.desk.Verification(v.u.ctx, id, a.ID)
+		v.u.do(func() {
+			if gen != v.gen {
+				return
+			}
+			panel.Objects = []fyne.CanvasObject{signaturePanel(a, rep, err)}
+			panel.Refresh()
+		})
+	})
 }
 
 func sizeText(n int64) string {
@@ -375,8 +394,8 @@ func sizeText(n int64) string {
 }
 
 // signaturePanel explains an attachment's signatures in plain words, from
-// the verification report stored with it.
-func signaturePanel(a inbox.Attachment) fyne.CanvasObject {
+// the desk's verification report (nil while it is being made).
+func signaturePanel(a inbox.Attachment, v *desk.Verification, verr error) fyne.CanvasObject {
 	box := container.NewVBox()
 	line := func(s string, imp widget.Importance) {
 		l := widget.NewLabel(s)
@@ -384,66 +403,59 @@ func signaturePanel(a inbox.Attachment) fyne.CanvasObject {
 		l.Importance = imp
 		box.Add(l)
 	}
-	var rep signing.Report
-	if len(a.Verification) == 0 || json.Unmarshal(a.Verification, &rep) != nil {
-		switch a.Verdict {
-		case "":
-			line(lang.L("Signatures not checked."), widget.MediumImportance)
-		case inbox.VerdictUnsigned:
-			line(lang.L("This file carries no digital signature."), widget.WarningImportance)
-		default:
-			line(verdictLabel(signing.Verdict(a.Verdict)), verdictImportance(signing.Verdict(a.Verdict)))
-		}
+	switch {
+	case verr != nil:
+		line(lang.L("The signatures could not be checked: {{.Err}}", map[string]any{"Err": friendly(verr)}), widget.WarningImportance)
+		return box
+	case v == nil:
+		line(lang.L("Checking the signatures…"), widget.MediumImportance)
+		return box
+	case v.Verdict == inbox.VerdictUnsigned || (len(v.Signatures) == 0 && v.Verdict == ""):
+		line(lang.L("This file carries no digital signature."), widget.WarningImportance)
 		return box
 	}
-	if len(rep.Signatures) == 0 {
-		line(lang.L("This file carries no digital signature."), widget.WarningImportance)
+	if v.Summary != "" {
+		line(v.Summary, verdictImportance(signing.Verdict(v.Verdict)))
 	}
-	for _, p := range rep.Problems {
-		line(p, widget.DangerImportance)
+	if !v.Fresh {
+		line(lang.L("(The result recorded when the file was stored; it could not be checked again now.)"), widget.MediumImportance)
 	}
-	for i, s := range rep.Signatures {
-		head := lang.L("Signature {{.N}}: {{.Verdict}}", map[string]any{"N": i + 1, "Verdict": verdictLabel(s.Verdict)})
-		line(head, verdictImportance(s.Verdict))
-		if s.Signer != nil {
-			who := s.Signer.Name
-			if s.Signer.Title != "" {
-				who += ", " + s.Signer.Title
+	for i, s := range v.Signatures {
+		line(lang.L("Signature {{.N}}: {{.Verdict}}", map[string]any{"N": i + 1, "Verdict": verdictLabel(s.Verdict)}), verdictImportance(s.Verdict))
+		if s.Signer != "" {
+			who := s.Signer
+			if s.Title != "" {
+				who += ", " + s.Title
 			}
 			line("  "+lang.L("Signed by")+": "+who, widget.MediumImportance)
-			if s.Signer.Organization != "" {
-				line("  "+lang.L("Organisation")+": "+s.Signer.Organization, widget.MediumImportance)
-			}
 		}
-		if !s.ClaimedTime.IsZero() {
-			line("  "+lang.L("Signing time (claimed by the signer)")+": "+formatDateTime(s.ClaimedTime), widget.MediumImportance)
+		if s.Organization != "" {
+			line("  "+lang.L("Organisation")+": "+s.Organization, widget.MediumImportance)
 		}
-		if s.Timestamp != nil {
-			line("  "+lang.L("Timestamp")+": "+formatDateTime(s.Timestamp.Time)+" ("+verdictLabel(s.Timestamp.Verdict)+")", widget.MediumImportance)
+		if !s.SignedAt.IsZero() {
+			line("  "+lang.L("Signing time (claimed by the signer)")+": "+formatDateTime(s.SignedAt), widget.MediumImportance)
+		}
+		if !s.TimestampAt.IsZero() {
+			line("  "+lang.L("Timestamp")+": "+formatDateTime(s.TimestampAt)+" — "+s.TimestampAuthority+" ("+verdictLabel(s.TimestampVerdict)+")", widget.MediumImportance)
 		} else {
 			line("  "+lang.L("No timestamp: the time comes from the signer's computer."), widget.MediumImportance)
 		}
 		if s.CoversDocument {
 			line("  "+lang.L("Covers the whole document as you see it."), widget.SuccessImportance)
 		} else {
+			line("  "+lang.L("Covers")+": "+s.Coverage, widget.WarningImportance)
+		}
+		if len(s.Modifications) > 0 {
 			line("  "+lang.L("The document was changed after this signature:"), widget.WarningImportance)
-			for _, c := range s.Changes {
-				imp := widget.MediumImportance
-				if !c.Allowed {
-					imp = widget.DangerImportance
-				}
-				line("    • "+c.What, imp)
+			for _, m := range s.Modifications {
+				line("    • "+m, widget.WarningImportance)
 			}
 		}
 		if len(s.Chain) > 0 {
-			names := make([]string, len(s.Chain))
-			for j, c := range s.Chain {
-				names[j] = c.Name
-			}
-			line("  "+lang.L("Certificate chain")+": "+strings.Join(names, " › "), widget.MediumImportance)
+			line("  "+lang.L("Certificate chain")+": "+strings.Join(s.Chain, " › "), widget.MediumImportance)
 		}
-		if s.Reason != "" {
-			line("  "+lang.L("Why")+": "+s.Reason, verdictImportance(s.Verdict))
+		if s.Why != "" {
+			line("  "+lang.L("Why")+": "+s.Why, verdictImportance(s.Verdict))
 		}
 		for _, p := range s.Problems {
 			line("  • "+p, widget.DangerImportance)

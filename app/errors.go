@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/vanthu/vanthu/inbox"
+	"github.com/vanthu/vanthu/inbox/desk"
 	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/signing/keys"
 )
@@ -25,11 +26,13 @@ func friendly(err error) string {
 	case errors.As(err, &te):
 		return lang.L("This is no longer possible: the document is now “{{.State}}”. The screen has been refreshed.",
 			map[string]any{"State": stateLabel(te.State)})
+	case errors.Is(err, desk.ErrNotPDF):
+		return lang.L("The file is not a readable PDF. Open it in a PDF reader to check, or choose another file.")
 	case errors.Is(err, keys.ErrWrongPIN):
 		return lang.L("The token refused the PIN. Check it and try again; after a few wrong PINs the token locks itself.")
-	case errors.Is(err, keys.ErrPINLocked):
+	case errors.Is(err, keys.ErrPINLocked), errors.Is(err, desk.ErrKeyLocked):
 		return lang.L("The token's PIN is locked. Unlock it with the token vendor's tool (it needs the admin PIN), then try again.")
-	case errors.Is(err, keys.ErrWrongPassword):
+	case errors.Is(err, keys.ErrWrongPassword), errors.Is(err, desk.ErrWrongSecret):
 		return lang.L("Wrong password for the key file. Check it (capital letters count) and try again.")
 	case errors.Is(err, keys.ErrTokenUnsupported):
 		return lang.L("This build of Vanthu cannot use USB tokens. Use a PKCS#12 key file, or install the full build.")
@@ -47,8 +50,6 @@ func friendly(err error) string {
 		return lang.L("The action was cancelled.")
 	case errors.Is(err, errNoKey):
 		return lang.L("No signing key is set up. Choose your token or key file in Settings › Signing keys.")
-	case errors.Is(err, errNoSigning):
-		return lang.L("Signing is not available in this desk yet.")
 	}
 	return lang.L("The action failed: {{.Err}}", map[string]any{"Err": err.Error()})
 }
@@ -60,6 +61,5 @@ type validationError struct{ msg string }
 func (e *validationError) Error() string { return e.msg }
 
 var (
-	errNoKey     = errors.New("no signing key configured")
-	errNoSigning = errors.New("no signing service")
+	errNoKey = errors.New("no signing key configured")
 )

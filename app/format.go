@@ -1,7 +1,9 @@
 package app
 
 import (
+	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2/lang"
@@ -32,6 +34,22 @@ func formatDateTime(t time.Time) string {
 		return ""
 	}
 	return vnTime(t).Format(dateTimeLayout)
+}
+
+var errBadDate = errors.New("bad date")
+
+// parseDate reads a dd/MM/yyyy date as a calendar date in Vietnam; "" is
+// the zero time.
+func parseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation(dateLayout, s, signing.VietnamTime)
+	if err != nil {
+		return time.Time{}, errBadDate
+	}
+	return t, nil
 }
 
 // stateLabel, folderLabel and priorityLabel translate the store's values;

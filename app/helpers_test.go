@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/vanthu/vanthu/inbox"
+	"github.com/vanthu/vanthu/inbox/desk"
 )
 
 var (
@@ -24,12 +26,13 @@ var (
 // harness is the main window on a real store in a temporary directory,
 // with the test driver.
 type harness struct {
-	t   *testing.T
-	ctx context.Context
-	app fyne.App
-	u   *ui
-	st  *inbox.Store
-	set *settings
+	t    *testing.T
+	ctx  context.Context
+	app  fyne.App
+	u    *ui
+	st   *inbox.Store
+	set  *settings
+	desk *desk.Desk
 }
 
 func newHarness(t *testing.T) *harness {
@@ -43,12 +46,17 @@ func newHarness(t *testing.T) *harness {
 	set.SetActor(inbox.Actor{ID: "vanthu", Name: "Nguyễn Thị Lan"})
 	set.SetConfigured(true)
 	ctx, cancel := context.WithCancel(context.Background())
-	env, err := openDesk(ctx, t.TempDir(), set)
+	env, err := openDesk(ctx, t.TempDir(), set, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return harnessOn(t, ctx, cancel, a, set, env)
+}
+
+func harnessOn(t *testing.T, ctx context.Context, cancel context.CancelFunc, a fyne.App, set *settings, env *environment) *harness {
+	t.Helper()
 	t.Cleanup(env.close)
-	h := &harness{t: t, ctx: ctx, app: a, st: env.store, set: set}
+	h := &harness{t: t, ctx: ctx, app: a, st: env.desk.Store(), set: set, desk: env.desk}
 	w := a.NewWindow("Vanthu")
 	h.u = newUI(ctx, a, w, env, set)
 	h.u.queue = &uiQueue{}
@@ -130,3 +138,5 @@ func (h *harness) get(id int64) *inbox.Document {
 	}
 	return d
 }
+
+func uriOf(path string) fyne.URI { return storage.NewFileURI(path) }

@@ -237,9 +237,8 @@ func (d *docList) onSelected(id widget.ListItemID) {
 	if !s.Read {
 		d.rows[id].Read = true
 		d.list.RefreshItem(id)
-		actor := d.u.actor()
 		d.u.goTask(func() {
-			if err := d.u.st.MarkRead(d.u.ctx, s.ID, actor, true); err != nil {
+			if err := d.u.desk.MarkRead(d.u.ctx, s.ID, true); err != nil {
 				d.u.logErr("mark read", err)
 				return
 			}

@@ -3,13 +3,11 @@ package app
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vanthu/vanthu/inbox"
-	"github.com/vanthu/vanthu/signing"
 )
 
 // The list reads one page at a time: 250 documents show as 100 rows plus a
@@ -202,9 +200,6 @@ func TestFilters(t *testing.T) {
 func TestFolderSelection(t *testing.T) {
 	h := newHarness(t)
 	ids := h.seedIncoming(4)
-	if _, err := h.st.CreateRegister(h.ctx, h.set.Actor(), "Sổ văn bản đến", inbox.RegisterIncoming, time.Now().In(signing.VietnamTime).Year()); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := h.st.Register(h.ctx, ids[0], h.set.Actor(), "Sổ văn bản đến"); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/vanthu/vanthu/inbox"
+	"github.com/vanthu/vanthu/inbox/desk"
 )
 
 // Preference keys, in one place. The demo keeps its own copy of every key
@@ -20,16 +21,11 @@ const (
 	keyPersonID       = "person.id"
 	keyPersonName     = "person.name"
 	keyRole           = "person.role" // clerk, leader or officer
+	keyPosition       = "person.position"
 	keyAxisEndpoint   = "axis.endpoint"
 	keyAxisSystemID   = "axis.systemID"
-	keyKeyKind        = "key.kind" // "pkcs11" or "pkcs12"
-	keyPKCS11Module   = "key.pkcs11.module"
-	keyTokenLabel     = "key.pkcs11.token" //nolint:gosec // a preference key, not a credential
-	keyPKCS12Path     = "key.pkcs12.path"
-	keySealKind       = "seal.kind"
-	keySealPKCS11     = "seal.pkcs11.module"
-	keySealToken      = "seal.pkcs11.token" //nolint:gosec // a preference key, not a credential
-	keySealPKCS12     = "seal.pkcs12.path"
+	keyPersonalKey    = "key.personal" // a key source: kind, path, token label, key label
+	keySealKey        = "key.seal"
 	keyTrustedRoots   = "trust.roots" // PEM files
 	keyRegisterIn     = "register.incoming"
 	keyRegisterOut    = "register.outgoing"
@@ -146,6 +142,40 @@ func (s *settings) Role() role {
 	return defaultRole
 }
 func (s *settings) SetRole(r role) { s.set(keyRole, string(r)) }
+
+// Position is printed under the person's signature (e.g. "Phó Chủ tịch").
+func (s *settings) Position() string     { return s.str(keyPosition, "") }
+func (s *settings) SetPosition(v string) { s.set(keyPosition, v) }
+
+// keySource reads a key source stored under key.
+func (s *settings) keySource(key string) desk.KeySource {
+	return desk.KeySource{
+		Kind:       desk.KeyKind(s.str(key+".kind", "")),
+		Path:       s.str(key+".path", ""),
+		TokenLabel: s.str(key+".token", ""),
+		KeyLabel:   s.str(key+".label", ""),
+	}
+}
+
+func (s *settings) setKeySource(key string, k desk.KeySource) {
+	s.set(key+".kind", string(k.Kind))
+	s.set(key+".path", k.Path)
+	s.set(key+".token", k.TokenLabel)
+	s.set(key+".label", k.KeyLabel)
+}
+
+// PersonalKey is the key the person signs with; SealKey the agency's key
+// (the clerk's seal). Neither holds a secret.
+func (s *settings) PersonalKey() desk.KeySource     { return s.keySource(keyPersonalKey) }
+func (s *settings) SetPersonalKey(k desk.KeySource) { s.setKeySource(keyPersonalKey, k) }
+func (s *settings) SealKey() desk.KeySource         { return s.keySource(keySealKey) }
+func (s *settings) SetSealKey(k desk.KeySource)     { s.setKeySource(keySealKey, k) }
+
+// Identity is the desk's identity for desk.Open.
+func (s *settings) Identity() desk.Identity {
+	a := s.Actor()
+	return desk.Identity{Agency: s.Agency(), Login: a.ID, Name: a.Name, Position: s.Position(), Role: desk.Role(s.Role())}
+}
 
 // TrustedRoots are PEM files of the trust anchors.
 func (s *settings) TrustedRoots() []string {

@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vanthu/vanthu/inbox"
+	"github.com/vanthu/vanthu/inbox/desk"
+	"github.com/vanthu/vanthu/inbox/pdfrender"
 )
 
 // ui is the main window's state. Its fields are touched only on the UI
@@ -19,12 +21,13 @@ import (
 // tasks and reports back with fyne.Do.
 type ui struct {
 	tasks
-	ctx context.Context
-	app fyne.App
-	win fyne.Window
-	env *environment
-	st  *inbox.Store
-	set *settings
+	ctx  context.Context
+	app  fyne.App
+	win  fyne.Window
+	env  *environment
+	desk *desk.Desk
+	st   *inbox.Store // the desk's store, for reading
+	set  *settings
 
 	folders   *folderPane
 	list      *docList
@@ -35,10 +38,23 @@ type ui struct {
 	root      fyne.CanvasObject
 
 	counts inbox.Counts
+	// dialog is the form dialog shown last, notice the last message shown
+	// (tests read them).
+	dialog *formDialog
+	notice string
+	picker *agencyPicker
+	batch  *batchRun
+	// placeAt places the signature of the open sign dialog (the viewer's
+	// tap, or tests).
+	placeAt  func(page int, x, y float64)
+	renderer *pdfrender.Renderer
+	// settingsForm and settingsSave are the open settings dialog's (tests).
+	settingsForm *settingsForm
+	settingsSave *widget.Button
 }
 
 func newUI(ctx context.Context, a fyne.App, w fyne.Window, env *environment, set *settings) *ui {
-	u := &ui{ctx: ctx, app: a, win: w, env: env, st: env.store, set: set}
+	u := &ui{ctx: ctx, app: a, win: w, env: env, desk: env.desk, st: env.desk.Store(), set: set}
 	u.folders = newFolderPane(u)
 	u.list = newDocList(u)
 	u.view = newDocView(u)
