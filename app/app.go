@@ -64,6 +64,7 @@ func Run(p Params) error {
 		env = e
 		main = newUI(ctx, a, w, e, set)
 		w.SetContent(main.content())
+		traceOpen(w, main)
 		main.start()
 		e.run(ctx)
 	}
