@@ -41,9 +41,9 @@ build: deps
 	$(GO) build -o $(BIN)/vanthuctl ./cmd/vanthuctl
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/vanthuctl-nocgo ./cmd/vanthuctl
 
-## run: the demo (demo PKI, an example dispatch signed, issued and verified)
-run: build
-	$(BIN)/vanthuctl demo --dir $(BIN)/demo
+## run: the desktop app; the live demo (go run . --demo) while this computer's desk is not set up
+run: deps
+	$(GO) run . --demo-if-new
 
 ## test: vet, lint, go.mod tidiness, the race-enabled suite and short fuzzing
 test: deps vet lint tidy-check unit fuzz-short

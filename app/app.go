@@ -36,11 +36,17 @@ const ID = "vn.vanthu.desktop"
 type Params struct {
 	DataDir string // the inbox and settings; empty = the user's data dir
 	Demo    bool   // start with the embedded demo axis and demo PKI
+	// DemoIfNew starts the demo when the desk has never been set up
+	// (the first-run wizard not completed), else the configured desk.
+	DemoIfNew bool
 }
 
 // Run opens the main window and returns when it is closed.
 func Run(p Params) error {
 	a := fyneapp.NewWithID(ID)
+	if p.DemoIfNew && !newSettings(a.Preferences(), false).Configured() {
+		p.Demo = true
+	}
 	set := newSettings(a.Preferences(), p.Demo)
 	if err := useLanguage(set.Language()); err != nil {
 		return err
@@ -136,7 +142,8 @@ func dataDir(p Params) (string, error) {
 // environment is what the screens work on: the desk (the service layer
 // over the store and the sync engine) and, in the demo, the demo world.
 type environment struct {
-	desk *desk.Desk
+	desk    *desk.Desk
+	dataDir string
 	// secrets are the demo keys' PINs and passwords, by key source, for
 	// prefilling (demo values, nothing real); empty outside the demo.
 	secrets map[string]string
@@ -154,6 +161,9 @@ func (e *environment) run(ctx context.Context) {
 		}
 	}()
 }
+
+// dir is the desk's data directory.
+func (e *environment) dir() string { return e.dataDir }
 
 func (e *environment) close() {
 	if e.running != nil {
@@ -206,7 +216,7 @@ func openDesk(ctx context.Context, dir string, set *settings, secret []byte) (*e
 	if err != nil {
 		return nil, fmt.Errorf("open the inbox in %s: %w", dir, err)
 	}
-	env := &environment{desk: d}
+	env := &environment{desk: d, dataDir: dir}
 	env.closers = append(env.closers, func() { _ = d.Close() })
 	return env, nil
 }

@@ -41,7 +41,7 @@ func openWorld(ctx context.Context, w *demoworld.World, set *settings) (*environ
 	if err != nil {
 		return nil, fmt.Errorf("open the demo desk: %w", err)
 	}
-	env := &environment{desk: d, secrets: map[string]string{
+	env := &environment{desk: d, dataDir: w.Desk.DataDir, secrets: map[string]string{
 		w.Leader.Source.String(): w.Leader.Secret,
 		w.Agency.Source.String(): w.Agency.Secret,
 	}}

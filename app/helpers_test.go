@@ -140,3 +140,6 @@ func (h *harness) get(id int64) *inbox.Document {
 }
 
 func uriOf(path string) fyne.URI { return storage.NewFileURI(path) }
+
+// env is the harness's environment.
+func (h *harness) env() *environment { return h.u.env }

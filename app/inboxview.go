@@ -123,7 +123,7 @@ func (d *docList) toolbar() fyne.CanvasObject {
 	return container.NewBorder(nil, nil, nil, container.NewHBox(d.prio, d.unread, d.due), d.search)
 }
 
-var listColumns = &columns{widths: []float32{28, 86, 150, 100, 0, 78, 78, 110}, flex: 4, minFlex: 120}
+var listColumns = &columns{widths: []float32{28, 80, 130, 100, 0, 94, 94, 110}, flex: 4, minFlex: 120}
 
 func (d *docList) content() fyne.CanvasObject {
 	head := func(s string) fyne.CanvasObject {

@@ -223,6 +223,7 @@ func newSettingsForm(set *settings, w fyne.Window) (*settingsForm, fyne.CanvasOb
 // save checks the input and stores it; it returns the axis secret typed
 // (nil when none) and a note for the person.
 func (f *settingsForm) save() (secret []byte, note string, err error) {
+	f.msg.SetText("")
 	code := strings.ToUpper(strings.TrimSpace(f.code.Text))
 	switch {
 	case !agencyCodeRE.MatchString(code):

@@ -104,6 +104,7 @@ func roleLabels() []string {
 
 // start loads the first screen and starts the status bar's watchers.
 func (u *ui) start() {
+	u.folders.selectFolder(u.list.folder)
 	u.reload()
 	u.status.start()
 }

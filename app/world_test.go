@@ -73,7 +73,7 @@ func newWorldHarness(t *testing.T, r role) *harness {
 	set.SetActor(opts.Identity.Actor())
 	set.SetPersonalKey(w.Leader.Source)
 	set.SetSealKey(w.Agency.Source)
-	env := &environment{desk: d, secrets: map[string]string{
+	env := &environment{desk: d, dataDir: dir, secrets: map[string]string{
 		w.Leader.Source.String(): w.Leader.Secret,
 		w.Agency.Source.String(): w.Agency.Secret,
 	}}
