@@ -95,6 +95,11 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./signing/
 	$(GO) run ./cmd/vanthubench
 
+## bench-gui: the desktop app over 100 000 documents (seeded once, cached in the temp dir) — cold start,
+## search per keystroke, first PDF page, memory after browsing — as a table with the goals (not in make test)
+bench-gui: deps
+	$(GO) run ./cmd/guibench
+
 ## package: a Linux release archive of the desktop app (bin/Vanthu.tar.xz) with the pinned fyne tool
 package: deps
 	@cp FyneApp.toml $(BIN)/.FyneApp.toml.keep 2>/dev/null || { mkdir -p $(BIN); cp FyneApp.toml $(BIN)/.FyneApp.toml.keep; }

@@ -12,17 +12,19 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 )
 
 // TraceEnv names the environment variable that turns tracing on. With it
 // set (to anything but ""), the app writes one line per milestone to
 // stderr, for the real-window test and the GUI benchmarks:
 //
-//	vanthu-trace list-painted ms=812 rows=100 doc=42 unread=true x=530 y=118 win=1400x820 scale=1
+//	vanthu-trace list-painted ms=812 rows=100 doc=42 unread=true x=530 y=118 rowh=39 win=1400x820 scale=1
 //
 // ms is the time since the process started; rows the rows on the first
 // list page; doc the first unread row's document (or the first row's) and
-// x, y the centre of its subject cell in window pixels; win the window's
+// x, y the centre of its subject cell in window pixels; rowh the distance
+// between rows in pixels; win the window's
 // size in pixels. "Painted" means a frame that holds those rows was drawn:
 // a 1×1 raster under the content is refreshed with them, and the driver
 // calls its generator while drawing that frame.
@@ -114,7 +116,7 @@ func (t *tracer) report() {
 	d := t.u.list
 	scale := t.w.Canvas().Scale()
 	px := func(v float32) int { return int(v*scale + 0.5) }
-	doc, unread, x, y := int64(0), false, -1, -1
+	doc, unread, x, y, rowH := int64(0), false, -1, -1, 0
 	pick := func(wantUnread bool) bool {
 		for _, s := range d.rows {
 			if wantUnread && s.Read {
@@ -128,6 +130,7 @@ func (t *tracer) report() {
 				size := r.subject.Size()
 				doc, unread = s.ID, !s.Read
 				x, y = px(pos.X+size.Width/2), px(pos.Y+size.Height/2)
+				rowH = px(r.box.Size().Height + d.list.Theme().Size(theme.SizeNamePadding))
 				return true
 			}
 		}
@@ -137,8 +140,8 @@ func (t *tracer) report() {
 		pick(false)
 	}
 	size := t.w.Canvas().Size()
-	traceLine("list-painted", "ms=%d rows=%d doc=%d unread=%t x=%d y=%d win=%dx%d scale=%g",
-		at.Sub(processStart).Milliseconds(), len(d.rows), doc, unread, x, y, px(size.Width), px(size.Height), scale)
+	traceLine("list-painted", "ms=%d rows=%d doc=%d unread=%t x=%d y=%d rowh=%d win=%dx%d scale=%g",
+		at.Sub(processStart).Milliseconds(), len(d.rows), doc, unread, x, y, rowH, px(size.Width), px(size.Height), scale)
 }
 
 func traceLine(event, format string, args ...any) {
