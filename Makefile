@@ -19,7 +19,7 @@ DEBS := ca-certificates gcc pkg-config openssl poppler-utils qpdf libnss3-tools 
 
 export CGO_ENABLED ?= 1
 
-.PHONY: all deps build run test check lint vet tidy-check unit fuzz fuzz-short bench clean package package-windows
+.PHONY: all deps build run test check lint vet tidy-check unit fuzz fuzz-short bench clean package package-check package-windows
 
 all: build
 
@@ -46,7 +46,7 @@ run: deps
 	$(GO) run . --demo-if-new
 
 ## test: vet, lint, go.mod tidiness, the race-enabled suite and short fuzzing
-test: deps vet lint tidy-check unit fuzz-short
+test: deps vet lint tidy-check unit package-check fuzz-short
 
 vet:
 	$(GO) vet $(PKGS)
@@ -106,6 +106,16 @@ package: deps
 	$(GO) tool fyne package --target linux --release --src . --icon assets/images/icon.png; rc=$$?; \
 	  cp $(BIN)/.FyneApp.toml.keep FyneApp.toml; exit $$rc  # the tool bumps Build in FyneApp.toml
 	mv -f Vanthu.tar.xz $(BIN)/
+
+## package-check: make package, then check the archive holds the program, its launcher and its icon
+package-check: package
+	@list=$$(tar -tJvf $(BIN)/Vanthu.tar.xz) || exit 1; \
+	for f in usr/local/bin/vanthu usr/local/share/applications/vn.vanthu.desktop.desktop usr/local/share/pixmaps/vn.vanthu.desktop.png; do \
+	  echo "$$list" | grep -Eq "^-.* [1-9][0-9]* .* vanthu/$$f$$" || { echo "package-check: $$f missing or empty in $(BIN)/Vanthu.tar.xz"; exit 1; }; \
+	done; \
+	tar -xJOf $(BIN)/Vanthu.tar.xz vanthu/usr/local/share/applications/vn.vanthu.desktop.desktop | grep -q '^Exec=vanthu' \
+	  || { echo "package-check: the launcher does not run vanthu"; exit 1; }; \
+	echo "package-check: $(BIN)/Vanthu.tar.xz holds vanthu, its launcher and icon"
 
 ## package-windows: cross-build bin/vanthu.exe with the Debian mingw-w64 compiler (not part of make test)
 package-windows:
