@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/vanthu/vanthu/inbox/edxml"
 	"github.com/vanthu/vanthu/inbox/pdftext"
@@ -32,7 +33,16 @@ type Importer struct {
 	TempDir string
 	// Limits bound what a packet may hold (zero: edxml.DefaultLimits).
 	Limits edxml.Limits
+	// Workers is how many document packets ImportMany prepares at once
+	// (decoding, attachment files written and synced, signatures checked,
+	// text extracted): the work of one packet waits on the disk as much as
+	// on the processor. Default 4; status packets are applied one after
+	// another, in order.
+	Workers int
 }
+
+// DefaultImportWorkers is Importer.Workers when not set.
+const DefaultImportWorkers = 4
 
 // ImportResult says what an import did.
 type ImportResult struct {
@@ -99,15 +109,14 @@ func (im *Importer) Import(ctx context.Context, r io.ReadSeeker) (*ImportResult,
 // store itself (err) stores none of them.
 func (im *Importer) ImportMany(ctx context.Context, packets []io.ReadSeeker) (results []*ImportResult, errs []error, err error) {
 	results, errs = make([]*ImportResult, len(packets)), make([]error, len(packets))
+	prepared := make([]*NewIncoming, len(packets))
+	if err := im.prepareAll(ctx, packets, results, errs, prepared); err != nil {
+		return nil, nil, err
+	}
 	var batch []NewIncoming
 	var slot []int // packet index of each batch entry
-	for i, r := range packets {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
-		res, in, err := im.prepare(ctx, r)
-		results[i], errs[i] = res, err
-		if err == nil && in != nil {
+	for i, in := range prepared {
+		if errs[i] == nil && in != nil {
 			batch = append(batch, *in)
 			slot = append(slot, i)
 		}
@@ -133,21 +142,54 @@ func (im *Importer) ImportMany(ctx context.Context, packets []io.ReadSeeker) (re
 	return results, errs, nil
 }
 
-// prepare decodes one packet, stores its files as blobs, verifies its PDF
-// attachments and extracts their text. It returns the document to insert
-// (nil for status packets, applied here, and for known duplicates).
-func (im *Importer) prepare(ctx context.Context, r io.ReadSeeker) (*ImportResult, *NewIncoming, error) {
-	kind, err := edxml.Detect(r)
-	if err != nil {
-		return nil, nil, err
+// prepareAll prepares every packet: status packets in order on this
+// goroutine (each is applied as it is read), document packets on up to
+// Workers goroutines (they only write files and read the store until
+// InsertIncomingMany). It fails only when ctx ends.
+func (im *Importer) prepareAll(ctx context.Context, packets []io.ReadSeeker, results []*ImportResult, errs []error, prepared []*NewIncoming) error {
+	workers := im.Workers
+	if workers <= 0 {
+		workers = DefaultImportWorkers
 	}
-	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return nil, nil, err
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, len(packets)) {
+		wg.Go(func() {
+			for i := range jobs {
+				results[i], prepared[i], errs[i] = im.prepareEdoc(ctx, packets[i])
+			}
+		})
 	}
-	if kind == edxml.KindStatus {
-		res, err := im.importStatus(ctx, r)
-		return res, nil, err
+	defer wg.Wait()
+	defer close(jobs)
+	for i, r := range packets {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		kind, err := edxml.Detect(r)
+		if err == nil {
+			_, err = r.Seek(0, io.SeekStart)
+		}
+		switch {
+		case err != nil:
+			errs[i] = err
+		case kind == edxml.KindStatus:
+			results[i], errs[i] = im.importStatus(ctx, r)
+		default:
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 	}
+	return nil
+}
+
+// prepareEdoc decodes a document packet, stores its files as blobs,
+// verifies its PDF attachments and extracts their text. It returns the
+// document to insert (nil for a known duplicate).
+func (im *Importer) prepareEdoc(ctx context.Context, r io.ReadSeeker) (*ImportResult, *NewIncoming, error) {
 	limits := im.Limits
 	if limits == (edxml.Limits{}) {
 		limits = edxml.DefaultLimits()

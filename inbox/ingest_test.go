@@ -7,10 +7,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +24,7 @@ import (
 	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/signing/demodoc"
 	"github.com/vanthu/vanthu/signing/demopki"
+	"github.com/vanthu/vanthu/signing/sample"
 )
 
 var (
@@ -368,5 +371,85 @@ func TestImportStatusPackets(t *testing.T) {
 	doc, _ = s.Get(context.Background(), res.ID)
 	if doc.State != inbox.StateRecallRequested || doc.RecallReason != "Văn bản ban hành nhầm" {
 		t.Errorf("after 13: state %s, reason %q", doc.State, doc.RecallReason)
+	}
+}
+
+// TestImportManyWorkers imports a batch of document packets on several
+// workers, with a bad packet, a packet twice and a recall request in it:
+// each result belongs to its own packet, the bad one is refused alone,
+// the second copy is a duplicate, every document is stored once in the
+// one transaction, and the status packet is applied as it comes (before
+// the batch's documents exist: the document it names is not found).
+func TestImportManyWorkers(t *testing.T) {
+	s := openStore(t)
+	im := &inbox.Importer{Store: s, Workers: 4}
+	const n = 24
+	var packets [][]byte
+	for i := range n {
+		packets = append(packets, packet(t, demodoc.Example(demodoc.CongVan, int64(i+10)), fmt.Sprint(500+i),
+			map[string][]byte{"a.pdf": sample.SimplePDF(1 + i%3)}))
+	}
+	bad := bytes.ReplaceAll(packets[5], []byte("a.pdf"), []byte("../a.pdf"))
+	var recall bytes.Buffer
+	if err := edxml.EncodeStatus(&recall, &edxml.Status{
+		ResponseFor: edxml.ResponseFor{OrganID: sender.OrganID, DocumentID: sender.OrganID + ",2026/11/20,507/VPCP-TTĐT"},
+		From:        sender, StatusCode: edxml.StatusRecallRequest, Description: "Ban hành nhầm",
+		Timestamp: edxml.NewDateTime(time.Now()),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	batch := append(slices.Clone(packets[:5]), bad)
+	batch = append(batch, packets[6:12]...)
+	batch = append(batch, recall.Bytes(), packets[3])
+	batch = append(batch, packets[12:]...)
+	readers := make([]io.ReadSeeker, len(batch))
+	for i, p := range batch {
+		readers[i] = bytes.NewReader(p)
+	}
+	res, errs, err := im.ImportMany(context.Background(), readers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[int64]bool{}
+	for i, p := range batch {
+		switch {
+		case i == 5:
+			if !errors.Is(errs[i], edxml.ErrBadPacket) {
+				t.Errorf("packet %d (bad): got %v, want a packet fault", i, errs[i])
+			}
+			continue
+		case i == 12:
+			if !errors.Is(errs[i], inbox.ErrNotFound) {
+				t.Errorf("packet %d (recall of a document of this batch): got %v, want not found", i, errs[i])
+			}
+			continue
+		case errs[i] != nil:
+			t.Errorf("packet %d: %v", i, errs[i])
+			continue
+		}
+		e, err := edxml.DecodeEdoc(context.Background(), bytes.NewReader(p), nil, edxml.DecodeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[i].DocumentID != e.Header.DocumentID {
+			t.Errorf("packet %d: result for %s, want %s", i, res[i].DocumentID, e.Header.DocumentID)
+		}
+		if i == 13 {
+			if !res[i].Duplicate {
+				t.Errorf("packet %d (a second copy): not a duplicate", i)
+			}
+			continue
+		}
+		if res[i].Duplicate || ids[res[i].ID] {
+			t.Errorf("packet %d: duplicate %v, id %d seen before %v", i, res[i].Duplicate, res[i].ID, ids[res[i].ID])
+		}
+		ids[res[i].ID] = true
+	}
+	list, _, err := s.List(context.Background(), inbox.Filter{}, inbox.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != n-1 || len(ids) != n-1 {
+		t.Errorf("%d documents stored, %d results; want %d", len(list), len(ids), n-1)
 	}
 }

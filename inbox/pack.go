@@ -5,11 +5,19 @@ import (
 	"compress/zlib"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // packMagic starts a value stored compressed. Stored values that do not
 // start with it (JSON, XML) are kept as they are.
 var packMagic = []byte{0, 'Z'}
+
+// packWriters are reused: a compressor holds close to a megabyte of
+// tables, more than most values it packs.
+var packWriters = sync.Pool{New: func() any {
+	zw, _ := zlib.NewWriterLevel(io.Discard, zlib.BestSpeed) // a valid level: no error
+	return zw
+}}
 
 // pack compresses b for storage when it is worth it: encoded headers and
 // status packets are verbose and shrink several times.
@@ -19,9 +27,12 @@ func pack(b []byte) []byte {
 	}
 	var buf bytes.Buffer
 	buf.Write(packMagic)
-	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestSpeed)
+	zw := packWriters.Get().(*zlib.Writer)
+	zw.Reset(&buf)
 	_, _ = zw.Write(b) // writes to a bytes.Buffer do not fail
 	_ = zw.Close()
+	zw.Reset(io.Discard) // the pool does not keep buf alive
+	packWriters.Put(zw)
 	if buf.Len() >= len(b) {
 		return b
 	}
