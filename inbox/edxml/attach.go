@@ -53,18 +53,72 @@ type content struct {
 	ref      AttachmentRef
 	size     int64
 	raw      bool
-	spool    *os.File // not yet stored: the decoded bytes
+	spool    *spool // not yet stored: the decoded bytes
 	spoolLen int64
 	zipMagic bool
 }
 
 func (c *content) cleanup() {
 	if c != nil && c.spool != nil {
-		name := c.spool.Name()
-		c.spool.Close()
-		os.Remove(name)
+		c.spool.remove()
 		c.spool = nil
 	}
+}
+
+// memSpool is how much of an attachment a spool keeps in memory before it
+// moves to a temporary file: most attachments fit, and a file created and
+// removed per attachment costs more than decoding it.
+const memSpool = 1 << 20
+
+// spool holds decoded bytes: in memory up to memSpool, then in a
+// temporary file in dir.
+type spool struct {
+	dir string
+	mem []byte
+	f   *os.File
+}
+
+func (s *spool) Write(p []byte) (int, error) {
+	if s.f == nil && len(s.mem)+len(p) <= memSpool {
+		s.mem = append(s.mem, p...)
+		return len(p), nil
+	}
+	if s.f == nil {
+		f, err := os.CreateTemp(s.dir, "edxml-*.spool")
+		if err != nil {
+			return 0, err
+		}
+		s.f = f
+		if _, err := f.Write(s.mem); err != nil {
+			return 0, err
+		}
+		s.mem = nil
+	}
+	return s.f.Write(p)
+}
+
+func (s *spool) ReadAt(p []byte, off int64) (int, error) {
+	if s.f != nil {
+		return s.f.ReadAt(p, off)
+	}
+	if off >= int64(len(s.mem)) {
+		return 0, io.EOF
+	}
+	n := copy(p, s.mem[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (s *spool) remove() {
+	if s.f != nil {
+		name := s.f.Name()
+		s.f.Close()
+		os.Remove(name)
+		s.f = nil
+	}
+	s.mem = nil
 }
 
 // where names an attachment in messages; a name that is not safe to show
@@ -240,13 +294,9 @@ func (d *decoder) content(s *scanner, t *token, info AttachmentInfo, direct bool
 		}
 		return &content{stored: true, ref: ref, size: size, raw: true}, nil
 	}
-	f, err := os.CreateTemp(d.opts.TempDir, "edxml-*.spool")
-	if err != nil {
-		return nil, fmt.Errorf("spooling: %w", err)
-	}
-	c := &content{spool: f, zipMagic: isZip}
+	c := &content{spool: &spool{dir: d.opts.TempDir}, zipMagic: isZip}
 	lim := &limitReader{r: body, max: d.lim.MaxAttachmentSize}
-	c.spoolLen, err = io.Copy(f, lim)
+	c.spoolLen, err = io.Copy(c.spool, lim)
 	if err != nil {
 		c.cleanup()
 		if lim.err != nil {
@@ -262,11 +312,8 @@ func (d *decoder) content(s *scanner, t *token, info AttachmentInfo, direct bool
 func (d *decoder) storeSpooled(c *content, info AttachmentInfo) error {
 	f := c.spool
 	putRaw := func() error {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return fmt.Errorf("spooling: %w", err)
-		}
 		info.Raw = true
-		ref, size, err := d.put(info, f)
+		ref, size, err := d.put(info, io.NewSectionReader(f, 0, c.spoolLen))
 		c.ref, c.size, c.raw = ref, size, true
 		return err
 	}
