@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vanthu/vanthu/inbox"
@@ -160,6 +161,8 @@ type Engine struct {
 	waiting map[string]time.Time // recall requests waiting for their document: first seen
 	useGet  bool                 // the axis lacks downloadEdoc
 	randMu  sync.Mutex
+
+	memBytes atomic.Int64 // downloaded packets held in memory (see memTotal)
 }
 
 // New returns an engine; it creates the quarantine and spool directories

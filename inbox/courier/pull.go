@@ -29,13 +29,22 @@ type ack struct {
 	reason string
 }
 
-// fetched is a downloaded packet in a spool file.
+// fetched is a downloaded packet, in memory (data) or in a spool file
+// (path); neither when err.
 type fetched struct {
 	idx  int // in the list
 	item axis.ReceivedItem
-	path string // "" when err
+	data []byte
+	path string
 	err  error
 }
+
+// Downloaded packets up to memPacket bytes are kept in memory, as long as
+// those kept take no more than memTotal; the others go to spool files.
+const (
+	memPacket = 256 << 10
+	memTotal  = 64 << 20
+)
 
 // verdict is what became of one received packet.
 type verdict int
@@ -256,12 +265,26 @@ func (e *Engine) fetchOnce(ctx context.Context, it axis.ReceivedItem, t *tally) 
 		return f
 	}
 	defer rc.Close()
+	var head bytes.Buffer
+	n, err := io.Copy(&head, io.LimitReader(rc, memPacket+1))
+	if err != nil {
+		f.err = fmt.Errorf("download %s: %w", it.DocID, err)
+		return f
+	}
+	if n <= memPacket {
+		if e.memBytes.Add(n) <= memTotal {
+			t.step(0, n)
+			f.data = head.Bytes()
+			return f
+		}
+		e.memBytes.Add(-n)
+	}
 	tmp, err := os.CreateTemp(e.spoolDir, "packet-*.edxml")
 	if err != nil {
 		f.err = err
 		return f
 	}
-	n, err := io.Copy(tmp, rc)
+	n, err = io.Copy(tmp, io.MultiReader(&head, rc))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -330,12 +353,18 @@ func (e *Engine) importBatch(ctx context.Context, mt axis.MessageType, batch []f
 			outcomes[i] = outcome{v: passing, err: f.err}
 			continue
 		}
-		fh, err := os.Open(f.path)
-		if err != nil {
-			outcomes[i] = outcome{v: passing, err: err}
-			continue
+		var fh io.ReadSeeker
+		if f.data != nil {
+			fh = bytes.NewReader(f.data)
+		} else {
+			file, err := os.Open(f.path)
+			if err != nil {
+				outcomes[i] = outcome{v: passing, err: err}
+				continue
+			}
+			files = append(files, file)
+			fh = file
 		}
-		files = append(files, fh)
 		if mt == axis.MessageStatus {
 			if o, ok := e.screenRecall(ctx, f.item, fh); ok {
 				outcomes[i] = o
@@ -482,6 +511,7 @@ func (e *Engine) settle(ctx context.Context, mt axis.MessageType, f fetched, o o
 		if f.path != "" {
 			_ = os.Remove(f.path)
 		}
+		e.memBytes.Add(-int64(len(f.data)))
 	}()
 	switch o.v {
 	case stored, duplicate:
@@ -503,7 +533,7 @@ func (e *Engine) settle(ctx context.Context, mt axis.MessageType, f fetched, o o
 	case bad:
 		reason := oneLine(o.reason)
 		q := Quarantined{DocID: it.DocID, MessageType: string(mt), From: it.From, Reason: reason, At: e.opts.Now()}
-		if err := e.quarantine(q, f.path); err != nil {
+		if err := e.quarantine(q, f.path, f.data); err != nil {
 			// Not kept: the packet stays on the axis for the next pass.
 			e.log.LogAttrs(ctx, slog.LevelError, "quarantine failed", slog.String("docId", it.DocID), slog.String("err", err.Error()))
 			t.add(func(r *Report) { r.Retry++ })

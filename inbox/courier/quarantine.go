@@ -44,14 +44,20 @@ func fileName(docID string) string {
 	return name
 }
 
-// quarantine keeps the packet at path (moved; "" for none) with its
-// reason. The record is written last: its presence means the packet was
-// judged, so that a crash before the acknowledgement repeats only the
-// acknowledgement.
-func (e *Engine) quarantine(q Quarantined, path string) error {
+// quarantine keeps the packet at path (moved), or data when it was kept
+// in memory (neither: none), with its reason. The record is written last:
+// its presence means the packet was judged, so that a crash before the
+// acknowledgement repeats only the acknowledgement.
+func (e *Engine) quarantine(q Quarantined, path string, data []byte) error {
 	base := filepath.Join(e.quarantineDir, fileName(q.DocID))
-	if path != "" {
+	switch {
+	case path != "":
 		if err := os.Rename(path, base+".edxml"); err != nil {
+			return fmt.Errorf("quarantine: %w", err)
+		}
+		q.File = base + ".edxml"
+	case data != nil:
+		if err := writeFileAtomically(base+".edxml", data); err != nil {
 			return fmt.Errorf("quarantine: %w", err)
 		}
 		q.File = base + ".edxml"
