@@ -53,6 +53,10 @@ type Response struct {
 // (or, for a stream, stalled that long).
 var ErrTimeout = errors.New("the axis did not answer in time")
 
+// idleConnsPerHost is how many idle connections to the axis a transport
+// of its own keeps.
+const idleConnsPerHost = 32
+
 // DefaultTimeout bounds an attempt when the options give none.
 const DefaultTimeout = 2 * time.Minute
 
@@ -100,6 +104,10 @@ func (o httpOptions) client() (*http.Client, error) {
 	base, _ := http.DefaultTransport.(*http.Transport)
 	tr := base.Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
+	// A sync engine keeps several downloads, acknowledgements and sends in
+	// flight to the one axis: keep their connections instead of the
+	// default two (each new one costs a TCP, often a TLS, handshake).
+	tr.MaxIdleConnsPerHost = idleConnsPerHost
 	return &http.Client{Transport: tr, CheckRedirect: noRedirect}, nil
 }
 
