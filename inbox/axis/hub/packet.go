@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 
 	"github.com/vanthu/vanthu/inbox/axis"
 	"github.com/vanthu/vanthu/inbox/edxml"
@@ -17,7 +16,7 @@ import (
 // disagrees) is carried, with its envelope read by inspectPacket, so that
 // recipients can be tested on it (AXIS.md §3 "bad packets"). Everything
 // else the codec refuses is NOT_EDXML, with its one-line reason.
-func (s *Server) readPacket(ctx context.Context, f *os.File) (packetInfo, string, error) {
+func (s *Server) readPacket(ctx context.Context, f io.ReadSeeker) (packetInfo, string, error) {
 	rewind := func() error {
 		_, err := f.Seek(0, io.SeekStart)
 		return err

@@ -74,26 +74,17 @@ func (s *Server) sendEdoc(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(s.tempDir, "axis-upload-*.edxml")
-	if err != nil {
-		return fmt.Errorf("hub: upload: %w", err)
-	}
-	defer func() {
-		_ = tmp.Close()
-		_ = os.Remove(tmp.Name())
-	}()
+	up := &upload{dir: s.tempDir, budget: &s.uploads}
+	defer func() { _ = up.close() }()
 	h := sha256.New()
-	size, err := readUpload(multipart.NewReader(r.Body, boundary), tmp, h)
+	size, err := readUpload(multipart.NewReader(r.Body, boundary), up, h)
 	if err != nil {
 		return err
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != wantHash {
 		return axis.NewError(axis.CodeHashMismatch, "the file's SHA-256 is "+got+", not the signed hash-file "+wantHash)
 	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	info, attachmentFault, err := s.readPacket(ctx, tmp)
+	info, attachmentFault, err := s.readPacket(ctx, up.reader())
 	if err != nil {
 		return err
 	}
@@ -138,10 +129,7 @@ func (s *Server) sendEdoc(ctx context.Context, w http.ResponseWriter, r *http.Re
 		deliveries[i] = Delivery{DocID: axis.NewRequestID(), To: addr}
 		answer[i] = sentTo{To: addr, DocID: deliveries[i].DocID}
 	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	if err := s.store.AddPacket(ctx, p, tmp, deliveries); err != nil {
+	if err := s.store.AddPacket(ctx, p, up.reader(), deliveries); err != nil {
 		return err
 	}
 	if attachmentFault != "" {

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vanthu/vanthu/inbox/axis"
@@ -82,6 +83,7 @@ type Server struct {
 	faults    *Faults
 	metrics   *metrics
 	lists     *listCache
+	uploads   atomic.Int64 // bytes of uploads held in memory (see upload)
 
 	stop      context.CancelFunc
 	done      chan struct{}

@@ -527,7 +527,9 @@ func (s *SQLite) QueueStamp(_ context.Context, to []string, messageType string) 
 }
 
 func writeChunks(ctx context.Context, tx *sql.Tx, pk int64, body io.Reader, size int64) error {
-	buf := make([]byte, chunkSize)
+	// A chunk's room, or one byte more than a smaller body so that a body
+	// longer than its size is noticed.
+	buf := make([]byte, min(chunkSize, max(size, 0)+1))
 	var total int64
 	for seq := 0; ; seq++ {
 		n, err := io.ReadFull(body, buf)

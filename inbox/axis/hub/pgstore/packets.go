@@ -118,7 +118,9 @@ func (s *Store) AddPacket(ctx context.Context, p hub.Packet, body io.Reader, to 
 // writeChunks copies body (exactly size bytes) into packet_chunks with
 // one COPY, a row per chunk.
 func writeChunks(ctx context.Context, tx pgx.Tx, pk int64, body io.Reader, size int64) error {
-	buf := make([]byte, chunkSize)
+	// A chunk's room, or one byte more than a smaller body so that a body
+	// longer than its size is noticed.
+	buf := make([]byte, min(chunkSize, max(size, 0)+1))
 	var total int64
 	var readErr error
 	seq := int32(0)
