@@ -19,7 +19,7 @@ DEBS := ca-certificates gcc pkg-config openssl poppler-utils qpdf libnss3-tools 
 
 export CGO_ENABLED ?= 1
 
-.PHONY: all deps build run test check lint vet tidy-check unit fuzz fuzz-short bench clean package package-check package-windows
+.PHONY: all deps build run test check lint vet tidy-check unit fuzz fuzz-short bench bench-axis clean package package-check package-windows
 
 all: build
 
@@ -99,6 +99,13 @@ bench: deps
 ## search per keystroke, first PDF page, memory after browsing — as a table with the goals (not in make test)
 bench-gui: deps
 	$(GO) run ./cmd/guibench
+
+## bench-axis: the axis as processes — axisd's getReceivedEdocList under wrk (200 clients, every request
+## signed anew) and a vanthuctl sync of 10 000 packets of 100 KB, with SQLite and PostgreSQL — beside the
+## goals, after the sync engine's Go benchmark (not in make test)
+bench-axis: deps
+	$(GO) test -run '^$$' -bench SyncPull -benchtime 1x ./inbox/courier/
+	$(GO) run ./cmd/axisbench
 
 ## package: a Linux release archive of the desktop app (bin/Vanthu.tar.xz) with the pinned fyne tool
 package: deps
