@@ -60,7 +60,7 @@ func Run(p Params) error {
 	defer cancel()
 
 	w := a.NewWindow(lang.L("Vanthu — official documents"))
-	w.Resize(fyne.NewSize(1400, 820))
+	w.Resize(fyne.NewSize(1200, 720)) // fits the 1366×768 laptops common in offices
 	w.SetMaster()
 	var (
 		main *ui

@@ -124,12 +124,19 @@ func (v *docView) render() {
 	v.renderHistory()
 }
 
+// infoKeyWidth is the width of the details tab's label column: the longest
+// Vietnamese label ("Địa danh, ngày ban hành") fits.
+const infoKeyWidth = 185
+
 // infoLine is one "label: value" line of the details tab.
 func infoLine(label, value string) fyne.CanvasObject {
 	k := widget.NewLabelWithStyle(label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	val := widget.NewLabel(value)
 	val.Wrapping = fyne.TextWrapWord
-	return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(150, k.MinSize().Height), k), nil, val)
+	// Labels longer than the key column are cut with an ellipsis rather
+	// than drawn over the value.
+	k.Truncation = fyne.TextTruncateEllipsis
+	return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(infoKeyWidth, k.MinSize().Height), k), nil, val)
 }
 
 func (v *docView) renderInfo() {
@@ -414,9 +421,7 @@ func signaturePanel(a inbox.Attachment, v *desk.Verification, verr error) fyne.C
 		line(lang.L("This file carries no digital signature."), widget.WarningImportance)
 		return box
 	}
-	if v.Summary != "" {
-		line(v.Summary, verdictImportance(signing.Verdict(v.Verdict)))
-	}
+	line(signatureSummary(v), verdictImportance(signing.Verdict(v.Verdict)))
 	if !v.Fresh {
 		line(lang.L("(The result recorded when the file was stored; it could not be checked again now.)"), widget.MediumImportance)
 	}
@@ -440,22 +445,35 @@ func signaturePanel(a inbox.Attachment, v *desk.Verification, verr error) fyne.C
 		} else {
 			line("  "+lang.L("No timestamp: the time comes from the signer's computer."), widget.MediumImportance)
 		}
-		if s.CoversDocument {
+		if s.CoversDocument || s.Revisions <= s.Revision {
 			line("  "+lang.L("Covers the whole document as you see it."), widget.SuccessImportance)
 		} else {
-			line("  "+lang.L("Covers")+": "+s.Coverage, widget.WarningImportance)
+			line("  "+lang.L("Covers the document up to version {{.Rev}} of {{.Of}}; the later versions were added after this signature.",
+				map[string]any{"Rev": s.Revision, "Of": s.Revisions}), widget.MediumImportance)
 		}
-		if len(s.Modifications) > 0 {
-			line("  "+lang.L("The document was changed after this signature:"), widget.WarningImportance)
-			for _, m := range s.Modifications {
-				line("    • "+m, widget.WarningImportance)
+		allowed, refused := 0, []string(nil)
+		for _, c := range s.Changes {
+			if c.Allowed {
+				allowed++
+			} else {
+				refused = append(refused, lang.L("version {{.Rev}}", map[string]any{"Rev": c.Revision})+": "+c.What)
+			}
+		}
+		if allowed > 0 {
+			line("  "+lang.L("{{.N}} later change(s) are of the kinds the rules allow (further signatures, timestamps, form filling).",
+				map[string]any{"N": allowed}), widget.MediumImportance)
+		}
+		if len(refused) > 0 {
+			line("  "+lang.L("Changes made after this signature that the rules do not allow (technical detail):"), widget.DangerImportance)
+			for _, m := range refused {
+				line("    • "+m, widget.DangerImportance)
 			}
 		}
 		if len(s.Chain) > 0 {
 			line("  "+lang.L("Certificate chain")+": "+strings.Join(s.Chain, " › "), widget.MediumImportance)
 		}
 		if s.Why != "" {
-			line("  "+lang.L("Why")+": "+s.Why, verdictImportance(s.Verdict))
+			line("  "+lang.L("Why (technical detail)")+": "+s.Why, verdictImportance(s.Verdict))
 		}
 		for _, p := range s.Problems {
 			line("  • "+p, widget.DangerImportance)
@@ -465,6 +483,23 @@ func signaturePanel(a inbox.Attachment, v *desk.Verification, verr error) fyne.C
 		}
 	}
 	return box
+}
+
+// signatureSummary says in one sentence how the file's signatures fared.
+func signatureSummary(v *desk.Verification) string {
+	n, valid := len(v.Signatures), 0
+	for _, s := range v.Signatures {
+		if s.Verdict == signing.Valid {
+			valid++
+		}
+	}
+	switch signing.Verdict(v.Verdict) {
+	case signing.Valid:
+		return lang.L("All {{.N}} signature(s) are valid.", map[string]any{"N": n})
+	case signing.Invalid:
+		return lang.L("The file's signatures are NOT valid ({{.Valid}} of {{.N}} valid): do not rely on this file.", map[string]any{"Valid": valid, "N": n})
+	}
+	return lang.L("The signatures cannot be confirmed yet ({{.Valid}} of {{.N}} valid): see each signature below.", map[string]any{"Valid": valid, "N": n})
 }
 
 func verdictLabel(v signing.Verdict) string {

@@ -119,11 +119,14 @@ func newDocList(u *ui) *docList {
 	return d
 }
 
-func (d *docList) toolbar() fyne.CanvasObject {
-	return container.NewBorder(nil, nil, nil, container.NewHBox(d.prio, d.unread, d.due), d.search)
-}
+// toolbar is the search box, for the window's top bar.
+func (d *docList) toolbar() fyne.CanvasObject { return d.search }
 
-var listColumns = &columns{widths: []float32{28, 80, 130, 100, 0, 94, 94, 110}, flex: 4, minFlex: 120}
+// listColumns: check, priority, sender, number, subject (flex), date,
+// deadline, state. In a narrow pane the date goes first, then the state,
+// the number and the sender; the subject keeps its room.
+var listColumns = &columns{widths: []float32{28, 80, 130, 100, 0, 94, 94, 110}, flex: 4, minFlex: 200,
+	drop: []int{5, 7, 3, 2}}
 
 func (d *docList) content() fyne.CanvasObject {
 	head := func(s string) fyne.CanvasObject {
@@ -133,7 +136,8 @@ func (d *docList) content() fyne.CanvasObject {
 	}
 	header := container.New(listColumns, widget.NewLabel(""), head(lang.L("Priority")), head(lang.L("Sender")),
 		head(lang.L("Number")), head(lang.L("Subject")), head(lang.L("Date")), head(lang.L("Deadline")), head(lang.L("State")))
-	return container.NewBorder(header, d.info, nil, nil, d.list)
+	filters := container.NewHBox(d.prio, d.unread, d.due)
+	return container.NewBorder(container.NewVBox(filters, header), d.info, nil, nil, d.list)
 }
 
 // docRow is one row's widgets.

@@ -85,7 +85,7 @@ func (u *ui) content() fyne.CanvasObject {
 		container.NewHBox(newDraft, u.signBatch, widget.NewLabel(lang.L("Acting as")), u.roleSel, settingsBtn),
 		u.list.toolbar())
 	center := container.NewHSplit(u.list.content(), u.view.content())
-	center.Offset = 0.55
+	center.Offset = 0.62
 	main := container.NewHSplit(u.folders.content(), center)
 	main.Offset = 0.17
 	u.root = container.NewBorder(top, u.status.content(), nil, nil, main)

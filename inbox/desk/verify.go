@@ -51,9 +51,13 @@ type SignatureView struct {
 	// whole document" or "revision 2 of 4; 2 later revisions".
 	Coverage       string
 	CoversDocument bool
+	// Revision is the revision of the file the signature closes, of
+	// Revisions in all.
+	Revision, Revisions int
 	// Modifications lists the changes made after the signature, each
-	// with whether the rules allow it.
+	// with whether the rules allow it; Changes holds the same as data.
 	Modifications []string
+	Changes       []signing.Change
 	// Chain lists the certificates from the signer up to the root.
 	Chain      []string
 	Revocation []string
@@ -122,7 +126,8 @@ func (v *Verification) fill(rep *signing.Report) {
 	for _, s := range rep.Signatures {
 		sv := SignatureView{
 			Field: s.Field, Kind: s.Kind, Verdict: s.Verdict, Why: s.Reason, SignedAt: s.ClaimedTime,
-			CoversDocument: s.CoversDocument, Revocation: s.Revocation, Problems: s.Problems,
+			CoversDocument: s.CoversDocument, Revision: s.Revision, Revisions: s.Revisions, Changes: s.Changes,
+			Revocation: s.Revocation, Problems: s.Problems,
 			Warnings: s.Warnings, Page: s.Page, Level: s.Level,
 		}
 		if s.Signer != nil {
