@@ -126,7 +126,7 @@ func (v *docView) render() {
 
 // infoKeyWidth is the width of the details tab's label column: the longest
 // Vietnamese label ("Địa danh, ngày ban hành") fits.
-const infoKeyWidth = 185
+const infoKeyWidth = 195
 
 // infoLine is one "label: value" line of the details tab.
 func infoLine(label, value string) fyne.CanvasObject {
