@@ -146,6 +146,32 @@ func BenchmarkSearchAsYouType(b *testing.B) {
 	reportLatencies(b, lat)
 }
 
+// BenchmarkSearchAsYouTypeStore is the store's share of
+// BenchmarkSearchAsYouType: the same prefixes, with the list's filter and
+// limit, asked of the store directly (no widget, no goroutine).
+func BenchmarkSearchAsYouTypeStore(b *testing.B) {
+	u := benchUI(b)
+	f := u.list.filter()
+	var lat []time.Duration
+	qi, ci := 0, 0
+	for b.Loop() {
+		q := []rune(searchTyped[qi%len(searchTyped)])
+		t0 := time.Now()
+		if p := strings.TrimSpace(string(q[:ci+1])); p != "" {
+			if _, err := u.st.Search(u.ctx, p, f, searchLimit); err != nil {
+				b.Fatal(err)
+			}
+		}
+		lat = append(lat, time.Since(t0))
+		ci++
+		if ci == len(q) {
+			ci = 0
+			qi++
+		}
+	}
+	reportLatencies(b, lat)
+}
+
 // reportLatencies adds the median, 95th percentile and maximum, in
 // milliseconds.
 func reportLatencies(b *testing.B, lat []time.Duration) {
