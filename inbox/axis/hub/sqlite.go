@@ -43,7 +43,75 @@ type SQLite struct {
 	stop         chan struct{}
 	stopped      chan struct{}
 	closeOnce    sync.Once
+
+	stmts sync.Map // stmtKey → *sql.Stmt: SQLite compiles a statement at a cost close to running it
 }
+
+// stmtKey is a statement prepared on one pool.
+type stmtKey struct {
+	db    *sql.DB
+	query string
+}
+
+// stmt returns query prepared on db, preparing it once.
+func (s *SQLite) stmt(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	k := stmtKey{db, query}
+	if st, ok := s.stmts.Load(k); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(k, st); loaded {
+		_ = st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// row runs a query of one row on db through its prepared statement.
+func (s *SQLite) row(ctx context.Context, db *sql.DB, query string, args ...any) *sql.Row {
+	st, err := s.stmt(ctx, db, query)
+	if err != nil {
+		return db.QueryRowContext(ctx, query, args...) // reports the same error
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// exec runs a statement on db through its prepared statement.
+func (s *SQLite) exec(ctx context.Context, db *sql.DB, query string, args ...any) (sql.Result, error) {
+	st, err := s.stmt(ctx, db, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// txExec runs one of txQueries in a transaction of the writer through its
+// statement prepared at open (preparing one now would wait for the
+// writer's one connection, which the transaction holds).
+func (s *SQLite) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	st, ok := s.stmts.Load(stmtKey{s.w, query})
+	if !ok {
+		return nil, fmt.Errorf("hub: statement not prepared at open: %.60s", query)
+	}
+	return tx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx, args...)
+}
+
+// Statements run in transactions (see txExec).
+const (
+	insertPacketSQL = `
+		INSERT INTO packets (id, sender_system, from_addr, from_agency, service_type, message_type, sha256, size,
+			document_id, subject, notation, status_code, status_desc, response_for, created_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertDeliverySQL = `
+		INSERT INTO deliveries (doc_id, packet_pk, to_addr, to_agency, message_type, status, created_ms, updated_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	insertChunkSQL = `INSERT INTO packet_chunks (packet_pk, seq, data) VALUES (?, ?, ?)`
+)
+
+var txQueries = []string{insertPacketSQL, insertDeliverySQL, insertChunkSQL}
 
 // rememberCall is one RememberRequest waiting for its batch.
 type rememberCall struct {
@@ -105,6 +173,14 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		_ = r.Close()
 		return nil, fmt.Errorf("hub: open %s: %w", path, err)
 	}
+	for _, q := range txQueries {
+		if _, err := s.stmt(ctx, w, q); err != nil {
+			_ = s.rememberStmt.Close()
+			_ = w.Close()
+			_ = r.Close()
+			return nil, fmt.Errorf("hub: open %s: %w", path, err)
+		}
+	}
 	go s.rememberLoop()
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
@@ -156,7 +232,13 @@ func (s *SQLite) Close() error {
 		close(s.stop)
 		<-s.stopped
 	})
-	return errors.Join(s.rememberStmt.Close(), s.r.Close(), s.w.Close())
+	var errs []error
+	s.stmts.Range(func(k, st any) bool {
+		errs = append(errs, st.(*sql.Stmt).Close())
+		s.stmts.Delete(k)
+		return true
+	})
+	return errors.Join(append(errs, s.rememberStmt.Close(), s.r.Close(), s.w.Close())...)
 }
 
 // Ping checks both pools.
@@ -251,7 +333,7 @@ func scanAgency(row interface{ Scan(...any) error }) (Agency, error) {
 
 // Agency implements Store.
 func (s *SQLite) Agency(ctx context.Context, code string) (Agency, error) {
-	a, err := scanAgency(s.r.QueryRowContext(ctx, `SELECT `+agencyCols+` FROM agencies WHERE code = ?`, code))
+	a, err := scanAgency(s.row(ctx, s.r, `SELECT `+agencyCols+` FROM agencies WHERE code = ?`, code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Agency{}, fmt.Errorf("agency %s: %w", code, ErrNotFound)
 	}
@@ -447,10 +529,7 @@ func (s *SQLite) AddPacket(ctx context.Context, p Packet, body io.Reader, to []D
 		}
 	}()
 	created := ms(nowOr(p.Created))
-	res, err := tx.ExecContext(ctx, `
-		INSERT INTO packets (id, sender_system, from_addr, from_agency, service_type, message_type, sha256, size,
-			document_id, subject, notation, status_code, status_desc, response_for, created_ms)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := s.txExec(ctx, tx, insertPacketSQL,
 		p.ID, p.SenderSystem, p.From, agencyOf(p.From), p.ServiceType, p.MessageType, p.SHA256, p.Size,
 		p.DocumentID, p.Subject, p.Notation, p.StatusCode, p.StatusDesc, p.ResponseFor, created)
 	if err != nil {
@@ -463,13 +542,11 @@ func (s *SQLite) AddPacket(ctx context.Context, p Packet, body io.Reader, to []D
 	if err != nil {
 		return err
 	}
-	if err := writeChunks(ctx, tx, pk, body, p.Size); err != nil {
+	if err := s.writeChunks(ctx, tx, pk, body, p.Size); err != nil {
 		return err
 	}
 	for _, d := range to {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO deliveries (doc_id, packet_pk, to_addr, to_agency, message_type, status, created_ms, updated_ms)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := s.txExec(ctx, tx, insertDeliverySQL,
 			d.DocID, pk, d.To, agencyOf(d.To), p.MessageType, StatusPending, created, created)
 		if err != nil {
 			if isConstraint(err) {
@@ -526,7 +603,7 @@ func (s *SQLite) QueueStamp(_ context.Context, to []string, messageType string) 
 	return n, nil
 }
 
-func writeChunks(ctx context.Context, tx *sql.Tx, pk int64, body io.Reader, size int64) error {
+func (s *SQLite) writeChunks(ctx context.Context, tx *sql.Tx, pk int64, body io.Reader, size int64) error {
 	// A chunk's room, or one byte more than a smaller body so that a body
 	// longer than its size is noticed.
 	buf := make([]byte, min(chunkSize, max(size, 0)+1))
@@ -538,7 +615,7 @@ func writeChunks(ctx context.Context, tx *sql.Tx, pk int64, body io.Reader, size
 			if total > size {
 				return fmt.Errorf("hub: the packet body is longer than its size %d", size)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO packet_chunks (packet_pk, seq, data) VALUES (?, ?, ?)`, pk, seq, buf[:n]); err != nil {
+			if _, err := s.txExec(ctx, tx, insertChunkSQL, pk, seq, buf[:n]); err != nil {
 				return fmt.Errorf("hub: store packet body: %w", err)
 			}
 		}
@@ -563,21 +640,21 @@ func isConstraint(err error) bool {
 // OpenBody implements Store.
 func (s *SQLite) OpenBody(ctx context.Context, packetID string) (io.ReadCloser, error) {
 	var pk int64
-	err := s.r.QueryRowContext(ctx, `SELECT pk FROM packets WHERE id = ?`, packetID).Scan(&pk)
+	err := s.row(ctx, s.r, `SELECT pk FROM packets WHERE id = ?`, packetID).Scan(&pk)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("packet %s: %w", packetID, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("hub: open packet body: %w", err)
 	}
-	return &chunkReader{ctx: ctx, db: s.r, pk: pk}, nil
+	return &chunkReader{ctx: ctx, s: s, pk: pk}, nil
 }
 
 // chunkReader reads a body one chunk (one query) at a time, so that no
 // read transaction stays open while the client is slow.
 type chunkReader struct {
 	ctx context.Context // the reader lives for one request
-	db  *sql.DB
+	s   *SQLite
 	pk  int64
 	seq int
 	buf []byte
@@ -589,7 +666,7 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 		if c.eof {
 			return 0, io.EOF
 		}
-		err := c.db.QueryRowContext(c.ctx, `SELECT data FROM packet_chunks WHERE packet_pk = ? AND seq = ?`, c.pk, c.seq).Scan(&c.buf)
+		err := c.s.row(c.ctx, c.s.r, `SELECT data FROM packet_chunks WHERE packet_pk = ? AND seq = ?`, c.pk, c.seq).Scan(&c.buf)
 		if errors.Is(err, sql.ErrNoRows) {
 			c.eof = true
 			continue
@@ -625,7 +702,11 @@ func scanEntry(row interface{ Scan(...any) error }) (Entry, error) {
 }
 
 func (s *SQLite) entries(ctx context.Context, query string, args ...any) ([]Entry, error) {
-	rows, err := s.r.QueryContext(ctx, query, args...)
+	st, err := s.stmt(ctx, s.r, query)
+	if err != nil {
+		return nil, fmt.Errorf("hub: list deliveries: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("hub: list deliveries: %w", err)
 	}
@@ -643,7 +724,7 @@ func (s *SQLite) entries(ctx context.Context, query string, args ...any) ([]Entr
 
 // Entry implements Store.
 func (s *SQLite) Entry(ctx context.Context, docID string) (Entry, error) {
-	e, err := scanEntry(s.r.QueryRowContext(ctx, `SELECT `+entryCols+`
+	e, err := scanEntry(s.row(ctx, s.r, `SELECT `+entryCols+`
 		FROM deliveries d JOIN packets p ON p.pk = d.packet_pk WHERE d.doc_id = ?`, docID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Entry{}, fmt.Errorf("delivery %s: %w", docID, ErrNotFound)
@@ -685,7 +766,7 @@ func (s *SQLite) CountPending(ctx context.Context, to []string, messageType stri
 
 // MarkFetched implements Store.
 func (s *SQLite) MarkFetched(ctx context.Context, docID string, at time.Time) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE deliveries SET fetched_ms = CASE WHEN fetched_ms = 0 THEN ? ELSE fetched_ms END
+	res, err := s.exec(ctx, s.w, `UPDATE deliveries SET fetched_ms = CASE WHEN fetched_ms = 0 THEN ? ELSE fetched_ms END
 		WHERE doc_id = ?`, ms(nowOr(at)), docID)
 	if err != nil {
 		return fmt.Errorf("hub: mark fetched: %w", err)
@@ -702,7 +783,7 @@ func (s *SQLite) SetStatus(ctx context.Context, docID, status, desc string, at t
 	}
 	var cur string
 	var k queueKey
-	err := s.w.QueryRowContext(ctx, `
+	err := s.row(ctx, s.w, `
 		UPDATE deliveries SET status = ?, status_desc = ?, updated_ms = ?
 		WHERE doc_id = ? AND status <> 'done'
 		RETURNING to_addr, message_type`, status, desc, ms(nowOr(at)), docID).Scan(&k.to, &k.messageType)
@@ -714,7 +795,7 @@ func (s *SQLite) SetStatus(ctx context.Context, docID, status, desc string, at t
 		return fmt.Errorf("hub: set status: %w", err)
 	}
 	// Not updated: absent, or done already.
-	err = s.w.QueryRowContext(ctx, `SELECT status FROM deliveries WHERE doc_id = ?`, docID).Scan(&cur)
+	err = s.row(ctx, s.w, `SELECT status FROM deliveries WHERE doc_id = ?`, docID).Scan(&cur)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("delivery %s: %w", docID, ErrNotFound)
