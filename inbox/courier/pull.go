@@ -130,7 +130,7 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 	}
 
 	jobs := make(chan int)
-	got := make(chan fetched)
+	got := make(chan fetched, e.opts.Batch) // downloads go on while a batch is imported
 	ackq := make(chan ack)
 	var fetchers, ackers sync.WaitGroup
 	go func() {
