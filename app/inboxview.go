@@ -380,7 +380,7 @@ func (d *docList) runSearch(q string, wait time.Duration) {
 			case <-t.C:
 			}
 		}
-		hits, err := d.u.st.Search(ctx, q, f, searchLimit)
+		hits, err := d.u.st.SearchRanked(ctx, q, f, searchLimit)
 		if hook != nil {
 			hook(q)
 		}

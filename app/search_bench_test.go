@@ -158,7 +158,7 @@ func BenchmarkSearchAsYouTypeStore(b *testing.B) {
 		q := []rune(searchTyped[qi%len(searchTyped)])
 		t0 := time.Now()
 		if p := strings.TrimSpace(string(q[:ci+1])); p != "" {
-			if _, err := u.st.Search(u.ctx, p, f, searchLimit); err != nil {
+			if _, err := u.st.SearchRanked(u.ctx, p, f, searchLimit); err != nil {
 				b.Fatal(err)
 			}
 		}

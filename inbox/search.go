@@ -214,6 +214,17 @@ func (s *Store) List(ctx context.Context, f Filter, p Page) ([]Summary, Cursor, 
 // narrowing the words or the filter (e.g. by date) reaches older ones. A
 // query without words lists the newest documents.
 func (s *Store) Search(ctx context.Context, query string, f Filter, limit int) ([]Hit, error) {
+	return s.search(ctx, query, f, limit, true)
+}
+
+// SearchRanked is Search without snippets: the same hits in the same
+// order, for a list that shows no passages (search as you type), at a
+// fraction of the cost for long result lists.
+func (s *Store) SearchRanked(ctx context.Context, query string, f Filter, limit int) ([]Hit, error) {
+	return s.search(ctx, query, f, limit, false)
+}
+
+func (s *Store) search(ctx context.Context, query string, f Filter, limit int, snippets bool) ([]Hit, error) {
 	if limit <= 0 {
 		limit = 50
 	}
@@ -248,7 +259,7 @@ func (s *Store) Search(ctx context.Context, query string, f Filter, limit int) (
 			return nil, err
 		}
 		if ok {
-			return s.finishSearch(ctx, tx, cands, terms, limit)
+			return s.finishSearch(ctx, tx, cands, terms, limit, snippets)
 		}
 	}
 	// Matches newest first (FTS5 yields them in rowid order, and ids grow
@@ -288,11 +299,11 @@ func (s *Store) Search(ctx context.Context, query string, f Filter, limit int) (
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	return s.finishSearch(ctx, tx, cands, terms, limit)
+	return s.finishSearch(ctx, tx, cands, terms, limit, snippets)
 }
 
-// finishSearch ranks the candidates and finds their snippets.
-func (s *Store) finishSearch(ctx context.Context, tx *sql.Tx, cands []candidate, terms []string, limit int) ([]Hit, error) {
+// finishSearch ranks the candidates and, when asked, finds their snippets.
+func (s *Store) finishSearch(ctx context.Context, tx *sql.Tx, cands []candidate, terms []string, limit int, snippets bool) ([]Hit, error) {
 	order := rank(cands, terms)
 	if len(order) > limit {
 		order = order[:limit]
@@ -300,8 +311,10 @@ func (s *Store) finishSearch(ctx context.Context, tx *sql.Tx, cands []candidate,
 	hits := make([]Hit, len(order))
 	for i, k := range order {
 		h := &cands[k].hit
-		if err := hitSnippet(ctx, &wtx{tx: tx}, h, terms); err != nil {
-			return nil, err
+		if snippets {
+			if err := hitSnippet(ctx, &wtx{tx: tx}, h, terms); err != nil {
+				return nil, err
+			}
 		}
 		hits[i] = *h
 	}

@@ -486,3 +486,28 @@ func TestSearchWindowWithNarrowFilter(t *testing.T) {
 		}
 	}
 }
+
+func TestSearchRankedMatchesSearch(t *testing.T) {
+	f := newSearchFixture(t)
+	for _, q := range []string{"cong van", "ngan sach", "phong cho", "ha tinh"} {
+		full, err := f.s.Search(f.ctx, q, Filter{}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ranked, err := f.s.SearchRanked(f.ctx, q, Filter{}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(ids(ranked), ids(full)) || len(full) == 0 {
+			t.Errorf("%q: SearchRanked %v, Search %v", q, ids(ranked), ids(full))
+		}
+		for _, h := range ranked {
+			if h.Snippet != "" {
+				t.Errorf("%q: document %d has a snippet %q", q, h.ID, h.Snippet)
+			}
+		}
+		if full[0].Snippet == "" {
+			t.Errorf("%q: Search gave no snippet", q)
+		}
+	}
+}

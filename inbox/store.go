@@ -123,6 +123,11 @@ func dsn(path string, readOnly bool) string {
 	if readOnly {
 		q.Set("mode", "ro")
 		q.Add("_pragma", "query_only(1)")
+		// Reads map the file instead of copying each page through a
+		// system call: a search or a folder's list touches thousands of
+		// pages, and at 100 000 documents this halves its time. The pages
+		// are the operating system's file cache, shared and reclaimable.
+		q.Add("_pragma", "mmap_size(1073741824)")
 	} else {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(FULL)")
