@@ -560,14 +560,9 @@ func (s *SQLite) AddPacket(ctx context.Context, p Packet, body io.Reader, to []D
 		for _, d := range to {
 			agencies = append(agencies, agencyOf(d.To))
 		}
-		ph, args := placeholders(agencies)
+		_, args := placeholders(agencies)
 		args = append([]any{p.StatusCode, p.StatusDesc, created, agencyOf(p.From), MessageEdoc, p.ResponseFor}, args...)
-		//nolint:gosec // only "?" placeholders are concatenated
-		if _, err := tx.ExecContext(ctx, `
-			UPDATE deliveries SET business_status = ?, business_desc = ?, business_ms = ?
-			WHERE to_agency = ? AND packet_pk IN (
-				SELECT pk FROM packets WHERE message_type = ? AND document_id = ? AND from_agency IN (`+ph+`))`,
-			args...); err != nil {
+		if _, err := tx.ExecContext(ctx, businessStatusSQL(len(agencies)), args...); err != nil {
 			return fmt.Errorf("hub: record business status: %w", err)
 		}
 	}
@@ -601,6 +596,20 @@ func (s *SQLite) QueueStamp(_ context.Context, to []string, messageType string) 
 		n += s.stamps[queueKey{addr, messageType}]
 	}
 	return n, nil
+}
+
+// businessStatusSQL records a status packet's code on the deliveries it
+// answers, for n agencies among its recipients. The answered packets are
+// found first, then their deliveries: the unary + keeps SQLite from
+// walking every delivery to the answering agency instead, which grows
+// with the agency's queue (a status per document would cost the whole
+// queue each).
+func businessStatusSQL(n int) string {
+	ph, _ := placeholders(make([]string, n))
+	//nolint:gosec // only "?" placeholders are concatenated
+	return `UPDATE deliveries SET business_status = ?, business_desc = ?, business_ms = ?
+		WHERE +to_agency = ? AND packet_pk IN (
+			SELECT pk FROM packets WHERE message_type = ? AND document_id = ? AND from_agency IN (` + ph + `))`
 }
 
 func (s *SQLite) writeChunks(ctx context.Context, tx *sql.Tx, pk int64, body io.Reader, size int64) error {
