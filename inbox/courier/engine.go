@@ -326,8 +326,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-// Once makes one pass: send, receive documents, receive statuses, send
-// what receiving queued, refresh the directory when due. It waits for a
+// Once makes one pass: send, receive documents then statuses while
+// sending what receiving queues (the status 01 answers), send what is
+// left, refresh the directory when due. It waits for a
 // pass already running. The error is ErrOffline (wrapped) when the axis
 // could not be reached, ErrNoAxis without an axis, ctx's error when it
 // ended, or what failed in the store; packets that failed one by one are
@@ -393,8 +394,7 @@ func (e *Engine) once(ctx context.Context, t *tally) error {
 	var errs []error
 	steps := []func(context.Context, *tally) error{
 		e.push,
-		func(ctx context.Context, t *tally) error { return e.pull(ctx, axis.MessageEdoc, t) },
-		func(ctx context.Context, t *tally) error { return e.pull(ctx, axis.MessageStatus, t) },
+		e.pullAll,
 		e.push,
 		e.refreshIfDue,
 	}
@@ -412,6 +412,26 @@ func (e *Engine) once(ctx context.Context, t *tally) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// pullAll receives documents, then status messages, while what they queue
+// is sent (pushWhilePulling).
+func (e *Engine) pullAll(ctx context.Context, t *tally) error {
+	kick, stop := e.pushWhilePulling(ctx, t)
+	t.mu.Lock()
+	t.imported = kick
+	t.mu.Unlock()
+	err := e.pull(ctx, axis.MessageEdoc, t)
+	if err == nil || !errors.Is(err, ErrOffline) && ctx.Err() == nil {
+		err = errors.Join(err, e.pull(ctx, axis.MessageStatus, t))
+	}
+	t.mu.Lock()
+	t.imported = nil
+	t.mu.Unlock()
+	if perr := stop(); perr != nil && err == nil {
+		err = perr
+	}
+	return err
 }
 
 // axisFailed records a failed call: offline when the axis was not reached.
@@ -492,6 +512,18 @@ type tally struct {
 	// progress of the current phase
 	phase       Phase
 	done, total int
+	// imported is called after each batch the pull imports (nil: none).
+	imported func()
+}
+
+// afterImport tells whoever waits for imports that a batch was imported.
+func (t *tally) afterImport() {
+	t.mu.Lock()
+	f := t.imported
+	t.mu.Unlock()
+	if f != nil {
+		f()
+	}
 }
 
 func (t *tally) report() Report {

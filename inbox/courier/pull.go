@@ -402,6 +402,7 @@ func (e *Engine) importBatch(ctx context.Context, mt axis.MessageType, batch []f
 	for i, f := range batch {
 		e.settle(ctx, mt, f, outcomes[i], t, ackq)
 	}
+	t.afterImport()
 }
 
 // judge turns an import's result into a verdict.

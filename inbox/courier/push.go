@@ -26,7 +26,11 @@ const pushChunk = 200
 // Workers at a time. The rows of one document go out one after the other,
 // in the order they were queued, so that its statuses reach the other
 // side in order.
-func (e *Engine) push(ctx context.Context, t *tally) error {
+func (e *Engine) push(ctx context.Context, t *tally) error { return e.pushRows(ctx, t, false) }
+
+// pushRows is push; quiet counts the sends in the report but leaves the
+// progress to the phase under way (see pushWhilePulling).
+func (e *Engine) pushRows(ctx context.Context, t *tally, quiet bool) error {
 	tried := map[int64]bool{}
 	for {
 		rows, err := e.store.PendingOutbox(ctx, pushChunk)
@@ -64,7 +68,9 @@ func (e *Engine) push(ctx context.Context, t *tally) error {
 		if n == 0 {
 			return nil
 		}
-		t.start(PhaseSend, n)
+		if !quiet {
+			t.start(PhaseSend, n)
+		}
 		sendCtx, stop := context.WithCancelCause(ctx)
 		var offline atomic.Pointer[error]
 		jobs := make(chan []inbox.OutboxItem)
@@ -84,7 +90,9 @@ func (e *Engine) push(ctx context.Context, t *tally) error {
 							}
 							held = !ok
 						}
-						t.step(1, 0)
+						if !quiet {
+							t.step(1, 0)
+						}
 					}
 				}
 			})
@@ -290,4 +298,47 @@ type blobSource struct{ store *inbox.Store }
 
 func (b blobSource) Open(_ context.Context, a *edxml.Attachment) (io.ReadCloser, error) {
 	return b.store.OpenBlob(string(a.Ref))
+}
+
+// pushWhilePulling sends, while the pull goes on, what the pull queues
+// (the status 01 answers of the documents it stores): a send waits on the
+// axis and on the disk's sync of the record, an import on the processor,
+// so the two overlap instead of following each other. A round runs each
+// time kick is called (one at a time; a kick during a round asks for one
+// more); stop waits for the round under way and returns the first error,
+// after which no round starts. The pass's last push sends what is left.
+func (e *Engine) pushWhilePulling(ctx context.Context, t *tally) (kick func(), stop func() error) {
+	kicks := make(chan struct{}, 1)
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	var err error
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-quit:
+				return
+			case <-ctx.Done():
+				return
+			case <-kicks:
+			}
+			if perr := e.pushRows(ctx, t, true); perr != nil {
+				err = perr
+				return
+			}
+		}
+	}()
+	kick = func() {
+		select {
+		case kicks <- struct{}{}:
+		default:
+		}
+	}
+	var once sync.Once
+	stop = func() error {
+		once.Do(func() { close(quit) })
+		<-done
+		return err
+	}
+	return kick, stop
 }
