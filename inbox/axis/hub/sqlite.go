@@ -111,7 +111,7 @@ const (
 	insertChunkSQL = `INSERT INTO packet_chunks (packet_pk, seq, data) VALUES (?, ?, ?)`
 )
 
-var txQueries = []string{insertPacketSQL, insertDeliverySQL, insertChunkSQL}
+var txQueries = []string{insertPacketSQL, insertDeliverySQL, insertChunkSQL, businessStatusSQL(1)}
 
 // rememberCall is one RememberRequest waiting for its batch.
 type rememberCall struct {
@@ -166,6 +166,7 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("hub: open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4) // a connection closed and opened again loses its prepared statements
 	s := &SQLite{w: w, r: r, stamps: map[queueKey]uint64{},
 		remember: make(chan *rememberCall), stop: make(chan struct{}), stopped: make(chan struct{})}
 	if s.rememberStmt, err = w.PrepareContext(ctx, `INSERT INTO requests (system_id, request_id, until_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`); err != nil {
@@ -562,7 +563,14 @@ func (s *SQLite) AddPacket(ctx context.Context, p Packet, body io.Reader, to []D
 		}
 		_, args := placeholders(agencies)
 		args = append([]any{p.StatusCode, p.StatusDesc, created, agencyOf(p.From), MessageEdoc, p.ResponseFor}, args...)
-		if _, err := tx.ExecContext(ctx, businessStatusSQL(len(agencies)), args...); err != nil {
+		q := businessStatusSQL(len(agencies))
+		var err error
+		if len(agencies) == 1 { // most status packets answer one agency
+			_, err = s.txExec(ctx, tx, q, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, q, args...)
+		}
+		if err != nil {
 			return fmt.Errorf("hub: record business status: %w", err)
 		}
 	}
