@@ -120,16 +120,109 @@ func (s *Store) Systems(ctx context.Context) ([]hub.SystemRecord, error) {
 // RememberRequest implements hub.Store. The primary key decides: of
 // instances inserting the same (system, request id) at once, one inserts
 // and the others wait for it and then find the row.
+// The ids arriving while a batch is written go in the next batch, one
+// INSERT … ON CONFLICT DO NOTHING for all (a round trip and a commit per
+// request would bound the server's rate); the primary key still decides
+// between instances. Each call returns once its id is committed, or with
+// hub.ErrReplay when it was there already (recorded before, by any
+// instance, or earlier in the same batch).
 func (s *Store) RememberRequest(ctx context.Context, systemID, requestID string, until time.Time) error {
-	tag, err := s.pool.Exec(ctx, `INSERT INTO requests (system_id, request_id, until) VALUES ($1, $2, $3)
-		ON CONFLICT DO NOTHING`, systemID, requestID, ts(until))
+	c := &rememberCall{systemID: systemID, requestID: requestID, until: ts(until), done: make(chan struct{})}
+	select {
+	case s.remember <- c:
+	case <-s.stop:
+		return errors.New("pgstore: remember request: the store is closed")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		// The id may still be recorded: the request is refused anyway.
+		return ctx.Err()
+	}
+}
+
+// rememberCall is one RememberRequest waiting for its batch.
+type rememberCall struct {
+	systemID, requestID string
+	until               time.Time
+	err                 error
+	done                chan struct{}
+}
+
+// rememberBatch is the most request ids one statement records.
+const rememberBatch = 256
+
+// rememberLoop records request ids a batch at a time until Close.
+func (s *Store) rememberLoop() {
+	defer close(s.stopped)
+	batch := make([]*rememberCall, 0, rememberBatch)
+	for {
+		select {
+		case <-s.stop:
+			return
+		case c := <-s.remember:
+			batch = append(batch[:0], c)
+		}
+	more:
+		for len(batch) < rememberBatch {
+			select {
+			case c := <-s.remember:
+				batch = append(batch, c)
+			default:
+				break more
+			}
+		}
+		s.rememberAll(batch)
+		for _, c := range batch {
+			close(c.done)
+		}
+	}
+}
+
+// rememberAll records a batch of request ids in one statement and sets
+// each call's outcome.
+func (s *Store) rememberAll(batch []*rememberCall) {
+	// The batch serves several requests; each caller waits on its own
+	// context.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	systems, ids := make([]string, len(batch)), make([]string, len(batch))
+	untils := make([]time.Time, len(batch))
+	for i, c := range batch {
+		systems[i], ids[i], untils[i] = c.systemID, c.requestID, c.until
+	}
+	rows, err := s.pool.Query(ctx, `INSERT INTO requests (system_id, request_id, until)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+		ON CONFLICT DO NOTHING
+		RETURNING system_id, request_id`, systems, ids, untils)
+	inserted := map[[2]string]bool{}
+	if err == nil {
+		var k [2]string
+		_, err = pgx.ForEachRow(rows, []any{&k[0], &k[1]}, func() error {
+			inserted[k] = true
+			return nil
+		})
+	}
 	if err != nil {
-		return fmt.Errorf("pgstore: remember request: %w", err)
+		err = fmt.Errorf("pgstore: remember request: %w", err)
+		for _, c := range batch {
+			c.err = err
+		}
+		return
 	}
-	if tag.RowsAffected() == 0 {
-		return hub.ErrReplay
+	// A key inserted belongs to the first call that brought it; any other
+	// call with it is a replay.
+	for _, c := range batch {
+		k := [2]string{c.systemID, c.requestID}
+		if inserted[k] {
+			delete(inserted, k)
+			continue
+		}
+		c.err = hub.ErrReplay
 	}
-	return nil
 }
 
 // ForgetRequests implements hub.Store. Every instance prunes; each claims

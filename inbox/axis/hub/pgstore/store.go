@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,6 +29,13 @@ const migrationLock int64 = 0x76616e7468754158
 // axisd instances.
 type Store struct {
 	pool *pgxpool.Pool
+
+	// Request ids are remembered in batches, one statement each (see
+	// RememberRequest), by a goroutine that Close stops.
+	remember  chan *rememberCall
+	stop      chan struct{}
+	stopped   chan struct{}
+	closeOnce sync.Once
 }
 
 var _ hub.Store = (*Store)(nil)
@@ -62,7 +70,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, remember: make(chan *rememberCall), stop: make(chan struct{}), stopped: make(chan struct{})}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -71,6 +79,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
+	go s.rememberLoop()
 	return s, nil
 }
 
@@ -126,6 +135,10 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) (err error) {
 
 // Close closes the pool, waiting for connections in use to be returned.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.stopped
+	})
 	s.pool.Close()
 	return nil
 }
