@@ -10,8 +10,9 @@
 // a single statement in the database:
 //
 //   - the replay memory: the primary key (system_id, request_id) of
-//     requests; RememberRequest is one INSERT … ON CONFLICT DO NOTHING, so
-//     of two instances seeing the same request id exactly one accepts it;
+//     requests; RememberRequest is one INSERT … ON CONFLICT DO NOTHING
+//     (for the ids arriving together, a batch at a time), so of two
+//     instances seeing the same request id exactly one accepts it;
 //   - packets and deliveries: unique id and doc_id; AddPacket is one
 //     transaction (packet, body chunks, deliveries, business status);
 //   - a delivery's status: SetStatus locks the row (SELECT … FOR UPDATE)
