@@ -96,7 +96,7 @@ func receivedItem(e Entry) axis.ReceivedItem {
 // answer's (the list is read after its stamp, so the answer holds every
 // change the stamp counts). Many clients asking at once after a change
 // wait for one read of the store.
-func (s *Server) receivedList(ctx context.Context, w http.ResponseWriter, _ *http.Request, q *request) error {
+func (s *Server) receivedList(ctx context.Context, w http.ResponseWriter, r *http.Request, q *request) error {
 	if err := checkService(q); err != nil {
 		return err
 	}
@@ -125,11 +125,11 @@ func (s *Server) receivedList(ctx context.Context, w http.ResponseWriter, _ *htt
 	if err != nil {
 		return err
 	}
-	body, ok := s.lists.get(key, stamp)
+	answer, ok := s.lists.get(key, stamp)
 	if !ok {
 		unlock := s.lists.lockFill(key)
 		defer unlock()
-		if body, ok = s.lists.get(key, stamp); !ok {
+		if answer, ok = s.lists.get(key, stamp); !ok {
 			entries, err := s.store.Received(ctx, q.addresses(), mt, s.listLimit)
 			if err != nil {
 				return err
@@ -138,13 +138,15 @@ func (s *Server) receivedList(ctx context.Context, w http.ResponseWriter, _ *htt
 			for i, e := range entries {
 				items[i] = receivedItem(e)
 			}
-			if body, err = envelopeJSON(axis.Envelope{}, items); err != nil {
+			body, err := envelopeJSON(axis.Envelope{}, items)
+			if err != nil {
 				return err
 			}
-			s.lists.put(key, stamp, body)
+			answer = newListAnswer(stamp, body)
+			s.lists.put(key, answer)
 		}
 	}
-	writeBody(w, http.StatusOK, body)
+	answer.write(w, r)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -359,4 +361,66 @@ func TestListCacheFresh(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// TestListGzip answers a long list gzipped to a client that accepts it
+// (as Go's client does unless told otherwise), plain to one that does
+// not, and the same list either way.
+func TestListGzip(t *testing.T) {
+	e := newEnv(t)
+	sender := e.client(sysA)
+	for i := range 12 {
+		if _, err := sender.Send(ctxT(t), axis.MessageEdoc, sysA.Agency, nil,
+			bytes.NewReader(edoc(sysA.Agency, []string{sysB.Agency}, fmt.Sprint(7000+i), "Danh sách dài")), -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func(accept string) (answer, []byte) {
+		t.Helper()
+		req := e.request(rawCall{name: axis.CallReceivedList, sys: sysB, headers: []axis.Header{{Name: axis.HServiceType, Value: "eDoc"}},
+			mutate: func(r *http.Request) { r.Header.Set("Accept-Encoding", accept) }})
+		resp, err := e.hs.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		a := answer{status: resp.StatusCode, header: resp.Header}
+		if a.body, err = io.ReadAll(resp.Body); err != nil || a.status != http.StatusOK {
+			t.Fatalf("Accept-Encoding %q: HTTP %d, %v", accept, a.status, err)
+		}
+		body := a.body
+		if a.header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(a.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body, err = io.ReadAll(zr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return a, body
+	}
+	plain, want := list("identity")
+	if plain.header.Get("Content-Encoding") != "" {
+		t.Errorf("identity: Content-Encoding %q", plain.header.Get("Content-Encoding"))
+	}
+	var env axis.Envelope
+	var items []axis.ReceivedItem
+	if err := json.Unmarshal(want, &env); err != nil || json.Unmarshal(env.Data, &items) != nil || len(items) != 12 {
+		t.Fatalf("plain list: %v, %d items", err, len(items))
+	}
+	for _, accept := range []string{"gzip", "deflate, gzip;q=0.5", "br, *"} {
+		a, got := list(accept)
+		if a.header.Get("Content-Encoding") != "gzip" || len(a.body) >= len(want) || !bytes.Equal(got, want) {
+			t.Errorf("%q: Content-Encoding %q, %d bytes for %d, same list %v", accept, a.header.Get("Content-Encoding"), len(a.body), len(want), bytes.Equal(got, want))
+		}
+		if !strings.Contains(strings.Join(a.header.Values("Vary"), ","), "Accept-Encoding") {
+			t.Errorf("%q: no Vary: Accept-Encoding", accept)
+		}
+	}
+	for _, accept := range []string{"gzip;q=0", "*, gzip;q=0", "br"} {
+		if a, got := list(accept); a.header.Get("Content-Encoding") != "" || !bytes.Equal(got, want) {
+			t.Errorf("%q: Content-Encoding %q, same list %v", accept, a.header.Get("Content-Encoding"), bytes.Equal(got, want))
+		}
+	}
 }
