@@ -20,6 +20,7 @@ import (
 
 // listResult is a wrk run against getReceivedEdocList.
 type listResult struct {
+	Gzip      bool          // the requests accept gzip
 	Pending   int           // deliveries waiting for the listed system
 	Listed    int           // entries in one answer
 	Clients   int           // connections
@@ -32,6 +33,7 @@ type listResult struct {
 	SockErrs  int64 // connect, read, write errors and timeouts
 	Exhausted int64 // requests sent after the pre-signed headers ran out (replays, refused)
 	Verified  int64 // getReceivedEdocList answered OK, by axisd's own count
+	Bytes     int64 // received by wrk, headers included
 }
 
 // presign writes one file per wrk thread of pre-signed header sets for
@@ -41,7 +43,9 @@ type listResult struct {
 // the request id (checked against the signed JSON of every set), the
 // second the headers that do not change, then one set per line:
 // timestamp, request id, HMAC.
-func presign(dir string, threads, perThread int) ([]string, error) {
+// With gzip each request carries Accept-Encoding: gzip, as Go's HTTP
+// client (vanthuctl's) sends it unless told otherwise.
+func presign(dir string, threads, perThread int, gzip bool) ([]string, error) {
 	cred := axis.Credentials{SystemID: listSystem, Secret: []byte(secretOf(listSystem))}
 	call := []axis.Header{{Name: axis.HServiceType, Value: axis.ServiceTypeEDoc}, {Name: axis.HMessageType, Value: string(axis.MessageEdoc)}}
 	var files []string
@@ -81,6 +85,9 @@ func presign(dir string, threads, perThread int) ([]string, error) {
 						continue
 					}
 					static = append(static, name, v[0])
+				}
+				if gzip {
+					static = append(static, "Accept-Encoding", "gzip")
 				}
 				fmt.Fprintln(w, strings.Join(static, "\t"))
 			} else if js != pre+ts+mid+id+post {
@@ -150,8 +157,8 @@ function done(summary, latency, requests)
   local ex = 0
   for _, t in ipairs(threads) do ex = ex + (t:get("exhausted") or 0) end
   local e = summary.errors
-  io.write(string.format('AXISBENCH {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,"status":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,"exhausted":%d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
+  io.write(string.format('AXISBENCH {"requests":%d,"bytes":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,"status":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,"exhausted":%d}\n',
+    summary.requests, summary.bytes, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
     e.status, e.connect, e.read, e.write, e.timeout, ex))
 end
 `
@@ -173,7 +180,7 @@ func runWrk(ctx context.Context, dir, url string, threads, clients int, d time.D
 		return listResult{}, fmt.Errorf("wrk: %w\n%s", err, out.String())
 	}
 	var got struct {
-		Requests, DurationUS, P50, P99, Max, Status, Connect, Read, Write, Timeout, Exhausted int64
+		Requests, Bytes, DurationUS, P50, P99, Max, Status, Connect, Read, Write, Timeout, Exhausted int64
 	}
 	found := false
 	for _, line := range strings.Split(out.String(), "\n") {
@@ -182,7 +189,7 @@ func runWrk(ctx context.Context, dir, url string, threads, clients int, d time.D
 			if err := json.Unmarshal([]byte(rest), &raw); err != nil {
 				return listResult{}, fmt.Errorf("wrk's figures: %w: %s", err, rest)
 			}
-			got.Requests, got.DurationUS, got.P50, got.P99, got.Max = raw["requests"], raw["duration_us"], raw["p50_us"], raw["p99_us"], raw["max_us"]
+			got.Requests, got.Bytes, got.DurationUS, got.P50, got.P99, got.Max = raw["requests"], raw["bytes"], raw["duration_us"], raw["p50_us"], raw["p99_us"], raw["max_us"]
 			got.Status, got.Connect, got.Read, got.Write, got.Timeout, got.Exhausted = raw["status"], raw["connect"], raw["read"], raw["write"], raw["timeout"], raw["exhausted"]
 			found = true
 		}
@@ -192,7 +199,7 @@ func runWrk(ctx context.Context, dir, url string, threads, clients int, d time.D
 	}
 	us := func(v int64) time.Duration { return time.Duration(v) * time.Microsecond }
 	return listResult{
-		Clients: clients, Duration: us(got.DurationUS), Requests: got.Requests,
+		Clients: clients, Duration: us(got.DurationUS), Requests: got.Requests, Bytes: got.Bytes,
 		RPS: float64(got.Requests) / us(got.DurationUS).Seconds(),
 		P50: us(got.P50), P99: us(got.P99), Max: us(got.Max),
 		Non2xx: got.Status, SockErrs: got.Connect + got.Read + got.Write + got.Timeout, Exhausted: got.Exhausted,

@@ -64,8 +64,9 @@ type config struct {
 	vanthuctl string
 	pgConns   int
 	seeders   int
-	list      bool // measure the list
-	sync      bool // measure the sync
+	list      bool   // measure the list
+	sync      bool   // measure the sync
+	encodings []bool // wrk runs accepting gzip (true) or not
 }
 
 func main() {
@@ -99,8 +100,17 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.pgConns, "postgres-conns", 0, "axisd --postgres-conns (0: axisd's default)")
 	fs.IntVar(&c.seeders, "seeders", 8, "concurrent sendEdoc calls filling the queues")
 	only := fs.String("only", "", "measure only list or sync")
+	encodings := fs.String("encodings", "gzip,identity", "wrk runs: requests accepting gzip (as Go's HTTP client sends them), plain (identity), or both")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	for _, e := range strings.Split(*encodings, ",") {
+		switch e = strings.TrimSpace(e); e {
+		case "gzip", "identity":
+			c.encodings = append(c.encodings, e == "gzip")
+		default:
+			return nil, fmt.Errorf("--encodings: %q is neither gzip nor identity", e)
+		}
 	}
 	switch *only {
 	case "":
@@ -140,7 +150,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 // storeResult is what one store measured.
 type storeResult struct {
 	store     string
-	list      listResult
+	list      []listResult
 	listSeed  seedResult
 	sync      syncResult
 	syncSeed  seedResult
@@ -276,29 +286,31 @@ func measureList(ctx context.Context, c *config, m *packetMaker, d *axisd, dir s
 	if res.listSeed, err = seed(ctx, d.url, m, 0, c.pending, listOrg, c.seeders); err != nil {
 		return err
 	}
-	perThread := (int(c.duration.Seconds())*c.maxRate + c.threads - 1) / c.threads
-	fmt.Fprintf(stderr, "axisbench: %s: signing %d header sets\n", store, perThread*c.threads)
-	files, err := presign(dir, c.threads, perThread)
-	if err != nil {
-		return err
-	}
-	before, err := metric(ctx, d.url, `axis_requests_total{call="getReceivedEdocList",code="0"}`)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "axisbench: %s: wrk, %d clients for %s\n", store, c.clients, c.duration)
-	if res.list, err = runWrk(ctx, dir, d.url, c.threads, c.clients, c.duration, files); err != nil {
-		return err
-	}
-	after, err := metric(ctx, d.url, `axis_requests_total{call="getReceivedEdocList",code="0"}`)
-	if err != nil {
-		return err
-	}
-	res.list.Verified = int64(after - before)
-	res.list.Pending = c.pending
-	res.list.Listed = min(c.pending, 500)
-	for _, f := range files {
-		_ = os.Remove(f)
+	for _, gz := range c.encodings {
+		perThread := (int(c.duration.Seconds())*c.maxRate + c.threads - 1) / c.threads
+		fmt.Fprintf(stderr, "axisbench: %s: signing %d header sets\n", store, perThread*c.threads)
+		files, err := presign(dir, c.threads, perThread, gz)
+		if err != nil {
+			return err
+		}
+		before, err := metric(ctx, d.url, `axis_requests_total{call="getReceivedEdocList",code="0"}`)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "axisbench: %s: wrk, %d clients for %s (gzip accepted: %v)\n", store, c.clients, c.duration, gz)
+		l, err := runWrk(ctx, dir, d.url, c.threads, c.clients, c.duration, files)
+		if err != nil {
+			return err
+		}
+		after, err := metric(ctx, d.url, `axis_requests_total{call="getReceivedEdocList",code="0"}`)
+		if err != nil {
+			return err
+		}
+		l.Gzip, l.Verified, l.Pending, l.Listed = gz, int64(after-before), c.pending, min(c.pending, 500)
+		res.list = append(res.list, l)
+		for _, f := range files {
+			_ = os.Remove(f)
+		}
 	}
 	return nil
 }
@@ -310,13 +322,23 @@ func report(w io.Writer, c *config, results []storeResult) {
 	if c.list {
 		fmt.Fprintf(w, "getReceivedEdocList: wrk -t%d -c%d -d%s, every request signed with its own request id; %d pending, %d listed per answer\n",
 			c.threads, c.clients, c.duration, c.pending, min(c.pending, 500))
-		fmt.Fprintf(w, "%-9s %10s %10s %10s %10s %8s %8s %10s %12s %12s\n", "store", "requests", "req/s", "p50", "p99", "non-2xx", "errors", "verified", "req/s÷goal", "p99÷goal")
+		fmt.Fprintf(w, "%-9s %-9s %9s %9s %10s %10s %10s %8s %8s %10s %12s %12s\n", "store", "encoding", "KB/answer", "requests", "req/s", "p50", "p99",
+			"non-2xx", "errors", "verified", "req/s÷goal", "p99÷goal")
 		for _, r := range results {
-			l := r.list
-			fmt.Fprintf(w, "%-9s %10d %10.0f %10s %10s %8d %8d %10d %11.2f× %11.2f×\n", r.store, l.Requests, l.RPS, ms(l.P50), ms(l.P99),
-				l.Non2xx, l.SockErrs, l.Verified, l.RPS/goalRPS, l.P99.Seconds()/goalP99.Seconds())
-			if l.Exhausted > 0 {
-				fmt.Fprintf(w, "          (%d requests after the pre-signed sets ran out: replays, refused; raise --max-rate)\n", l.Exhausted)
+			for _, l := range r.list {
+				enc := "identity"
+				if l.Gzip {
+					enc = "gzip"
+				}
+				kb := 0.0
+				if l.Requests > 0 {
+					kb = float64(l.Bytes) / float64(l.Requests) / 1024
+				}
+				fmt.Fprintf(w, "%-9s %-9s %9.1f %9d %10.0f %10s %10s %8d %8d %10d %11.2f× %11.2f×\n", r.store, enc, kb, l.Requests, l.RPS, ms(l.P50), ms(l.P99),
+					l.Non2xx, l.SockErrs, l.Verified, l.RPS/goalRPS, l.P99.Seconds()/goalP99.Seconds())
+				if l.Exhausted > 0 {
+					fmt.Fprintf(w, "          (%d requests after the pre-signed sets ran out: replays, refused; raise --max-rate)\n", l.Exhausted)
+				}
 			}
 		}
 		fmt.Fprintf(w, "goal: ≥ %d req/s and p99 ≤ %s (req/s÷goal ≥ 1 and p99÷goal ≤ 1 meet it)\n\n", goalRPS, ms(goalP99))
