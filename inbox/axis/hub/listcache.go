@@ -39,7 +39,7 @@ func newListAnswer(stamp uint64, body []byte) listAnswer {
 	}
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // a valid level: no error
-	_, _ = zw.Write(body)                               // writes to a bytes.Buffer do not fail
+	_, _ = zw.Write(body)                              // writes to a bytes.Buffer do not fail
 	if zw.Close() == nil && buf.Len() < len(body) {
 		a.gz = buf.Bytes()
 	}
