@@ -92,7 +92,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.clients, "clients", 200, "concurrent wrk connections")
 	fs.IntVar(&c.threads, "threads", runtime.NumCPU(), "wrk threads")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "length of the wrk run")
-	fs.IntVar(&c.maxRate, "max-rate", 12000, "requests per second the pre-signed header sets are made for (beyond it they run out and are counted)")
+	fs.IntVar(&c.maxRate, "max-rate", 20000, "requests per second the pre-signed header sets are made for (beyond it they run out and are counted)")
 	fs.BoolVar(&c.withText, "text", false, "sync with the text of PDF attachments indexed (vanthuctl sync's default; slower) instead of --no-text")
 	fs.StringVar(&c.dir, "dir", "", "work directory (default: a new directory in the temp dir, on disk as a desk is)")
 	fs.StringVar(&c.axisd, "axisd", "", "axisd binary (default: built from ./cmd/axisd)")
