@@ -78,6 +78,7 @@ type docList struct {
 	list   *widget.List
 	search *widget.Entry
 	prio   *widget.Select
+	order  *widget.Select // the list's order (search results are ranked)
 	unread *widget.Check
 	due    *widget.Check
 	info   *widget.Label
@@ -113,6 +114,9 @@ func newDocList(u *ui) *docList {
 	d.prio = widget.NewSelect(prios, nil)
 	d.prio.SetSelectedIndex(0)
 	d.prio.OnChanged = func(string) { d.reload() }
+	d.order = widget.NewSelect([]string{lang.L("Newest first"), lang.L("Oldest first"), lang.L("Soonest deadline first")}, nil)
+	d.order.SetSelectedIndex(0)
+	d.order.OnChanged = func(string) { d.reload() }
 	d.unread = widget.NewCheck(lang.L("Unread"), func(bool) { d.reload() })
 	d.due = widget.NewCheck(lang.L("Overdue"), func(bool) { d.reload() })
 	d.info = widget.NewLabel("")
@@ -136,7 +140,7 @@ func (d *docList) content() fyne.CanvasObject {
 	}
 	header := container.New(listColumns, widget.NewLabel(""), head(lang.L("Priority")), head(lang.L("Sender")),
 		head(lang.L("Number")), head(lang.L("Subject")), head(lang.L("Date")), head(lang.L("Deadline")), head(lang.L("State")))
-	filters := container.NewHBox(d.prio, d.unread, d.due)
+	filters := container.NewHBox(d.order, d.prio, d.unread, d.due)
 	return container.NewBorder(container.NewVBox(filters, header), d.info, nil, nil, d.list)
 }
 
@@ -274,6 +278,11 @@ func (d *docList) setFolder(f inbox.Folder) {
 	d.reload()
 }
 
+// listOrder is the order chosen above the list.
+func (d *docList) listOrder() inbox.Order {
+	return []inbox.Order{inbox.OrderNewest, inbox.OrderOldest, inbox.OrderDeadline}[max(0, d.order.SelectedIndex())]
+}
+
 // reload shows the first page again (or re-runs the search); the rows on
 // screen stay until the new ones arrive.
 func (d *docList) reload() {
@@ -282,10 +291,10 @@ func (d *docList) reload() {
 		return
 	}
 	d.gen++
-	gen, f := d.gen, d.filter()
+	gen, f, ord := d.gen, d.filter(), d.listOrder()
 	d.loading = true
 	d.u.goTask(func() {
-		rows, next, err := d.u.st.List(d.u.ctx, f, inbox.Page{Limit: pageSize})
+		rows, next, err := d.u.st.List(d.u.ctx, f, inbox.Page{Limit: pageSize, Order: ord})
 		d.u.do(func() {
 			if gen != d.gen {
 				return
@@ -309,9 +318,9 @@ func (d *docList) loadMore() {
 		return
 	}
 	d.loading = true
-	gen, f, cur := d.gen, d.filter(), d.next
+	gen, f, cur, ord := d.gen, d.filter(), d.next, d.listOrder()
 	d.u.goTask(func() {
-		rows, next, err := d.u.st.List(d.u.ctx, f, inbox.Page{Limit: pageSize, Cursor: cur})
+		rows, next, err := d.u.st.List(d.u.ctx, f, inbox.Page{Limit: pageSize, Cursor: cur, Order: ord})
 		d.u.do(func() {
 			if gen != d.gen {
 				return

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -208,5 +209,37 @@ func TestFolderSelection(t *testing.T) {
 	h.settle()
 	if len(h.u.list.rows) != 1 || h.u.list.rows[0].ID != ids[0] {
 		t.Fatalf("to-process rows = %+v, want document %d", h.u.list.rows, ids[0])
+	}
+}
+
+// The order above the list: newest first, oldest first, soonest deadline
+// first (documents without a deadline last).
+func TestListOrder(t *testing.T) {
+	h := newHarness(t)
+	ids := h.seedIncoming(7) // the first and the sixth have a deadline
+	h.start()
+	d := h.u.list
+	rowIDs := func() []int64 {
+		var out []int64
+		for _, r := range d.rows {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	newest := slices.Clone(ids)
+	slices.Reverse(newest)
+	if got := rowIDs(); !slices.Equal(got, newest) {
+		t.Errorf("default order = %v, want %v", got, newest)
+	}
+	d.order.SetSelectedIndex(1)
+	h.settle()
+	if got := rowIDs(); !slices.Equal(got, ids) {
+		t.Errorf("oldest first = %v, want %v", got, ids)
+	}
+	d.order.SetSelectedIndex(2)
+	h.settle()
+	want := []int64{ids[0], ids[5], ids[1], ids[2], ids[3], ids[4], ids[6]}
+	if got := rowIDs(); !slices.Equal(got, want) {
+		t.Errorf("soonest deadline first = %v, want %v", got, want)
 	}
 }

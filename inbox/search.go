@@ -29,7 +29,88 @@ type Filter struct {
 // Page asks for one page of a list.
 type Page struct {
 	Limit  int    // default 50
-	Cursor Cursor // "" for the first page
+	Cursor Cursor // "" for the first page; a cursor belongs to one Order
+	Order  Order
+}
+
+// Order is the order of a list.
+type Order string
+
+// List orders.
+const (
+	OrderNewest   Order = ""         // newest first (by date, then id): the default
+	OrderOldest   Order = "oldest"   // oldest first
+	OrderDeadline Order = "deadline" // soonest deadline first; documents without one last
+)
+
+// listOrder is how List walks one Order: the SQL ordering, the condition
+// that starts after a cursor, and the cursor of a row.
+type listOrder struct {
+	by     string
+	after  string
+	prefix string // of the order's cursors
+	cursor func(sm Summary) string
+	parse  func(rest string) ([]any, bool)
+}
+
+func parseInts(rest string, n int) ([]any, bool) {
+	parts := strings.Split(rest, ":")
+	if len(parts) != n {
+		return nil, false
+	}
+	out := make([]any, n)
+	for i, p := range parts {
+		v, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		out[i] = v
+	}
+	return out, true
+}
+
+var listOrders = map[Order]listOrder{
+	OrderNewest: {
+		by: "d.sort_at DESC, d.id DESC", after: "(d.sort_at, d.id) < (?, ?)",
+		cursor: func(sm Summary) string { return fmt.Sprintf("%d:%d", sm.Date.UnixMilli(), sm.ID) },
+		parse:  func(rest string) ([]any, bool) { return parseInts(rest, 2) },
+	},
+	OrderOldest: {
+		by: "d.sort_at ASC, d.id ASC", after: "(d.sort_at, d.id) > (?, ?)", prefix: "o:",
+		cursor: func(sm Summary) string { return fmt.Sprintf("o:%d:%d", sm.Date.UnixMilli(), sm.ID) },
+		parse:  func(rest string) ([]any, bool) { return parseInts(rest, 2) },
+	},
+	OrderDeadline: {
+		by: "(d.deadline = '') ASC, d.deadline ASC, d.id ASC", after: "((d.deadline = ''), d.deadline, d.id) > (?, ?, ?)", prefix: "d:",
+		cursor: func(sm Summary) string {
+			if sm.Deadline.IsZero() {
+				return fmt.Sprintf("d:1::%d", sm.ID)
+			}
+			return fmt.Sprintf("d:0:%s:%d", dateString(sm.Deadline), sm.ID)
+		},
+		parse: func(rest string) ([]any, bool) {
+			parts := strings.Split(rest, ":")
+			if len(parts) != 3 || (parts[0] != "0" && parts[0] != "1") {
+				return nil, false
+			}
+			if parts[0] == "0" {
+				if _, err := time.Parse(time.DateOnly, parts[1]); err != nil {
+					return nil, false
+				}
+			} else if parts[1] != "" {
+				return nil, false
+			}
+			id, err := strconv.ParseInt(parts[2], 10, 64)
+			if err != nil {
+				return nil, false
+			}
+			noDeadline := int64(0)
+			if parts[0] == "1" {
+				noDeadline = 1
+			}
+			return []any{noDeadline, parts[1], id}, true
+		},
+	},
 }
 
 // Cursor marks where the next page of a list starts. It is opaque.
@@ -137,37 +218,32 @@ func (f Filter) where(today string) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-func parseCursor(c Cursor) (int64, int64, error) {
-	a, b, ok := strings.Cut(string(c), ":")
-	at, err1 := strconv.ParseInt(a, 10, 64)
-	id, err2 := strconv.ParseInt(b, 10, 64)
-	if !ok || err1 != nil || err2 != nil {
-		return 0, 0, invalidf("the list position %q is not valid", c)
-	}
-	return at, id, nil
-}
-
-// List returns one page of documents, newest first (by date, then id), and
-// the cursor of the next page ("" after the last).
+// List returns one page of documents in the page's order (newest first by
+// default) and the cursor of the next page ("" after the last).
 func (s *Store) List(ctx context.Context, f Filter, p Page) ([]Summary, Cursor, error) {
 	limit := p.Limit
 	if limit <= 0 {
 		limit = 50
 	}
+	ord, ok := listOrders[p.Order]
+	if !ok {
+		return nil, "", invalidf("unknown list order %q", p.Order)
+	}
 	today := s.today()
 	where, args := f.where(today)
 	if p.Cursor != "" {
-		at, id, err := parseCursor(p.Cursor)
-		if err != nil {
-			return nil, "", err
+		rest, found := strings.CutPrefix(string(p.Cursor), ord.prefix)
+		after, ok := ord.parse(rest)
+		if !found || !ok {
+			return nil, "", invalidf("the list position %q is not valid for this order", p.Cursor)
 		}
-		where += " AND (d.sort_at, d.id) < (?, ?)"
-		args = append(args, at, id)
+		where += " AND " + ord.after
+		args = append(args, after...)
 	}
 	args = append(args, limit+1)
-	//nolint:gosec // where is built from fixed fragments; every value is a bound parameter
+	//nolint:gosec // where and the ordering are built from fixed fragments; every value is a bound parameter
 	rows, err := s.r.QueryContext(ctx, `SELECT `+summaryColumns+` FROM documents d WHERE `+where+`
-		ORDER BY d.sort_at DESC, d.id DESC LIMIT ?`, args...)
+		ORDER BY `+ord.by+` LIMIT ?`, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list documents: %w", err)
 	}
@@ -189,8 +265,7 @@ func (s *Store) List(ctx context.Context, f Filter, p Page) ([]Summary, Cursor, 
 	var next Cursor
 	if len(out) > limit {
 		out = out[:limit]
-		last := out[limit-1]
-		next = Cursor(fmt.Sprintf("%d:%d", last.Date.UnixMilli(), last.ID))
+		next = Cursor(ord.cursor(out[limit-1]))
 	}
 	return out, next, nil
 }

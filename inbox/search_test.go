@@ -511,3 +511,84 @@ func TestSearchRankedMatchesSearch(t *testing.T) {
 		}
 	}
 }
+
+func TestListOrders(t *testing.T) {
+	f := newFixture(t)
+	type doc struct {
+		id       int64
+		deadline string
+	}
+	var docs []doc
+	// Deadlines out of date order, shared deadlines, and documents without.
+	for i, dl := range []string{"2026-12-05", "", "2026-12-01", "2026-12-05", "", "2026-11-30", "2026-12-01"} {
+		if i%2 == 0 {
+			f.clock.Advance(time.Minute) // some share a time: id breaks the tie
+		}
+		d := f.incoming(fmt.Sprint("Văn bản ", i))
+		if dl != "" {
+			day, _ := time.ParseInLocation(time.DateOnly, dl, vietnam())
+			d.DueDate = day
+		}
+		docs = append(docs, doc{f.insert(t, d), dl})
+	}
+	newest := make([]int64, len(docs))
+	for i, d := range docs {
+		newest[len(docs)-1-i] = d.id
+	}
+	oldest := slices.Clone(newest)
+	slices.Reverse(oldest)
+	byDeadline := slices.Clone(docs)
+	slices.SortStableFunc(byDeadline, func(a, b doc) int {
+		switch {
+		case (a.deadline == "") != (b.deadline == ""):
+			if a.deadline == "" {
+				return 1
+			}
+			return -1
+		case a.deadline != b.deadline:
+			return strings.Compare(a.deadline, b.deadline)
+		}
+		return int(a.id - b.id)
+	})
+	var deadline []int64
+	for _, d := range byDeadline {
+		deadline = append(deadline, d.id)
+	}
+	for _, c := range []struct {
+		order Order
+		want  []int64
+	}{{OrderNewest, newest}, {OrderOldest, oldest}, {OrderDeadline, deadline}} {
+		var got []int64
+		var cur Cursor
+		for pages := 0; ; pages++ {
+			if pages > len(docs) {
+				t.Fatalf("%q: the pages do not end", c.order)
+			}
+			page, next, err := f.s.List(f.ctx, Filter{Folder: FolderToRegister}, Page{Limit: 2, Cursor: cur, Order: c.order})
+			if err != nil {
+				t.Fatalf("%q: %v", c.order, err)
+			}
+			for _, s := range page {
+				got = append(got, s.ID)
+			}
+			if next == "" {
+				break
+			}
+			cur = next
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%q: got %v, want %v", c.order, got, c.want)
+		}
+	}
+	// A cursor belongs to its order; unknown orders are refused.
+	_, next, err := f.s.List(f.ctx, Filter{}, Page{Limit: 2, Order: OrderDeadline})
+	if err != nil || next == "" {
+		t.Fatalf("first deadline page: %v %q", err, next)
+	}
+	if _, _, err := f.s.List(f.ctx, Filter{}, Page{Limit: 2, Cursor: next}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("deadline cursor in the newest order: got %v, want ErrInvalid", err)
+	}
+	if _, _, err := f.s.List(f.ctx, Filter{}, Page{Order: "by-mood"}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("unknown order: got %v, want ErrInvalid", err)
+	}
+}
