@@ -133,16 +133,21 @@ func cmdInbox(ctx context.Context, e *env, args []string) error {
 		state := fs.String("state", "", "only documents in this state (e.g. arrived, registered, assigned, done)")
 		folder := fs.String("folder", "", "only this folder (to_register, to_process, recall, archive, drafts, outgoing, sent, hidden)")
 		limit := fs.Int("limit", 50, "at most N documents")
+		order := fs.String("order", "newest", "newest, oldest or deadline (soonest first)")
 		asJSON := fs.Bool("json", false, "print JSON")
 		run = func(d *deskEnv, pos []string) error {
 			if len(pos) != 0 {
 				return usageErr("list takes no arguments")
 			}
+			ord, ok := map[string]inbox.Order{"newest": inbox.OrderNewest, "oldest": inbox.OrderOldest, "deadline": inbox.OrderDeadline}[*order]
+			if !ok {
+				return usageErr("--order must be newest, oldest or deadline, not %q", *order)
+			}
 			f := inbox.Filter{Folder: inbox.Folder(*folder)}
 			if *state != "" {
 				f.States = []inbox.State{inbox.State(*state)}
 			}
-			list, _, err := d.store.List(ctx, f, inbox.Page{Limit: *limit})
+			list, _, err := d.store.List(ctx, f, inbox.Page{Limit: *limit, Order: ord})
 			if err != nil {
 				return err
 			}

@@ -80,6 +80,16 @@ func TestInboxCommands(t *testing.T) {
 	if len(list) != 2 || list[0].State != "arrived" || list[0].Sender.Code != "000.00.12.G22" {
 		t.Fatalf("list: %+v", list)
 	}
+	var oldest []jsonSummary
+	if err := json.Unmarshal([]byte(run(0, "inbox", "list", "--order", "oldest", "--json")), &oldest); err != nil {
+		t.Fatal(err)
+	}
+	if len(oldest) != 2 || oldest[0].ID != list[1].ID || oldest[1].ID != list[0].ID {
+		t.Errorf("list --order oldest: %+v, want the reverse of %+v", oldest, list)
+	}
+	if out := run(2, "inbox", "list", "--order", "by-mood"); !strings.Contains(out, "--order") {
+		t.Errorf("bad --order: %s", out)
+	}
 	var hits []jsonSummary
 	if err := json.Unmarshal([]byte(run(0, "inbox", "search", "cong van khan", "--json")), &hits); err != nil {
 		t.Fatal(err)
