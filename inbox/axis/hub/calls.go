@@ -127,27 +127,39 @@ func (s *Server) receivedList(ctx context.Context, w http.ResponseWriter, r *htt
 	}
 	answer, ok := s.lists.get(key, stamp)
 	if !ok {
-		unlock := s.lists.lockFill(key)
-		defer unlock()
-		if answer, ok = s.lists.get(key, stamp); !ok {
-			entries, err := s.store.Received(ctx, q.addresses(), mt, s.listLimit)
-			if err != nil {
-				return err
-			}
-			items := make([]axis.ReceivedItem, len(entries))
-			for i, e := range entries {
-				items[i] = receivedItem(e)
-			}
-			body, err := envelopeJSON(axis.Envelope{}, items)
-			if err != nil {
-				return err
-			}
-			answer = newListAnswer(stamp, body)
-			s.lists.put(key, answer)
+		var err error
+		if answer, err = s.fillList(ctx, key, stamp, q.addresses()); err != nil {
+			return err
 		}
 	}
 	answer.write(w, r)
 	return nil
+}
+
+// fillList reads and caches a list answer, one request at a time for a
+// key: those that waited find the answer their predecessor cached. The
+// wait ends before the answer is written to a client, however slow.
+func (s *Server) fillList(ctx context.Context, key listKey, stamp uint64, addresses []string) (listAnswer, error) {
+	unlock := s.lists.lockFill(key)
+	defer unlock()
+	if answer, ok := s.lists.get(key, stamp); ok {
+		return answer, nil
+	}
+	entries, err := s.store.Received(ctx, addresses, key.messageType, s.listLimit)
+	if err != nil {
+		return listAnswer{}, err
+	}
+	items := make([]axis.ReceivedItem, len(entries))
+	for i, e := range entries {
+		items[i] = receivedItem(e)
+	}
+	body, err := envelopeJSON(axis.Envelope{}, items)
+	if err != nil {
+		return listAnswer{}, err
+	}
+	answer := newListAnswer(stamp, body)
+	s.lists.put(key, answer)
+	return answer, nil
 }
 
 func (s *Server) count(ctx context.Context, w http.ResponseWriter, q *request, mt string) error {
