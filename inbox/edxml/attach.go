@@ -101,6 +101,10 @@ func (s *spool) ReadAt(p []byte, off int64) (int, error) {
 	if s.f != nil {
 		return s.f.ReadAt(p, off)
 	}
+	if off < 0 {
+		// A damaged ZIP directory can name a negative offset.
+		return 0, errors.New("edxml: negative offset in the attachment")
+	}
 	if off >= int64(len(s.mem)) {
 		return 0, io.EOF
 	}
