@@ -73,7 +73,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.pgConns, "postgres-conns", 0, "most PostgreSQL connections of this instance (default: the larger of 4 and the number of CPUs)")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate chain: serve HTTPS (with --tls-key)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
-	fs.StringVar(&o.systems, "systems", "", "systems file (JSON: id, secret or secretFile, agency, name, mailboxes); without it the systems stored earlier are served, which needs --secret-key")
+	fs.StringVar(&o.systems, "systems", "", "systems file (JSON: id, secret or secretFile, agency, name, mailboxes, optional rate and burst); without it the systems stored earlier are served, which needs --secret-key")
 	fs.StringVar(&o.secretKey, "secret-key", "", "file of the server key sealing system secrets in the database (created, mode 0600, if missing); without it secrets stay in memory only")
 	fs.StringVar(&o.faults, "faults", "", "inject faults for testing clients, e.g. 5xx=0.3,drop=0.1,dup=0.1,delay=200ms,expire=0.05,seed=1")
 	fs.BoolVar(&o.sdkCompat, "sdk-compat", false, "accept requests without a request id, as the field SDK sends them (weaker replay protection)")
