@@ -18,6 +18,7 @@ import (
 	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/signing/demodoc"
 	"github.com/vanthu/vanthu/signing/demopki"
+	"github.com/vanthu/vanthu/signing/sample"
 )
 
 // testCache is the compilation cache the tests share. It is filled once,
@@ -330,42 +331,6 @@ func poppler(t testing.TB, pdf []byte, page int, scale float64) image.Image {
 	return img
 }
 
-// pdfFile writes small PDFs by hand, for the odd and hostile cases the demo
-// documents do not cover.
-type pdfFile struct {
-	objs []string // bodies; object i+1
-}
-
-func (f *pdfFile) add(body string) int {
-	f.objs = append(f.objs, body)
-	return len(f.objs)
-}
-
-func (f *pdfFile) reserve() int { return f.add("null") }
-
-func (f *pdfFile) set(n int, body string) { f.objs[n-1] = body }
-
-func stream(dict string, data []byte) string {
-	return fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(data), data)
-}
-
-func (f *pdfFile) bytes(root int) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	offs := make([]int, len(f.objs))
-	for i, body := range f.objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, body)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(f.objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(f.objs)+1, root, xref)
-	return b.Bytes()
-}
-
 // page is one page of pagesPDF.
 type testPage struct {
 	mediaBox string // "0 0 595 842" by default
@@ -375,42 +340,42 @@ type testPage struct {
 
 // pagesPDF returns a PDF of the given pages.
 func pagesPDF(pages ...testPage) []byte {
-	f := &pdfFile{}
-	catalog := f.reserve()
-	root := f.reserve()
+	f := &sample.Objects{}
+	catalog := f.Reserve()
+	root := f.Reserve()
 	var kids []string
 	for _, p := range pages {
 		box := p.mediaBox
 		if box == "" {
 			box = "0 0 595 842"
 		}
-		content := f.add(stream("", []byte(p.content)))
-		page := f.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [%s] %s /Resources << >> /Contents %d 0 R >>",
+		content := f.Add(sample.Stream("", []byte(p.content)))
+		page := f.Add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [%s] %s /Resources << >> /Contents %d 0 R >>",
 			root, box, p.extra, content))
 		kids = append(kids, fmt.Sprintf("%d 0 R", page))
 	}
-	f.set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", root))
-	f.set(root, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids)))
-	return f.bytes(catalog)
+	f.Set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", root))
+	f.Set(root, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids)))
+	return f.Bytes(catalog)
 }
 
 // formBombPDF returns a one-page PDF whose page draws a form that draws
 // the next one fanout times, depth levels deep: fanout^depth paths from a
 // file of a few kilobytes.
 func formBombPDF(depth, fanout int) []byte {
-	f := &pdfFile{}
-	catalog := f.reserve()
-	pages := f.reserve()
-	prev := f.add(stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842]", []byte("0 0 1 1 re f")))
+	f := &sample.Objects{}
+	catalog := f.Reserve()
+	pages := f.Reserve()
+	prev := f.Add(sample.Stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842]", []byte("0 0 1 1 re f")))
 	for range depth {
 		draw := strings.Repeat("/X Do ", fanout)
-		prev = f.add(stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /XObject << /X %d 0 R >> >>", prev),
+		prev = f.Add(sample.Stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /XObject << /X %d 0 R >> >>", prev),
 			[]byte(draw)))
 	}
-	content := f.add(stream("", []byte("/X Do")))
-	page := f.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /X %d 0 R >> >> /Contents %d 0 R >>",
+	content := f.Add(sample.Stream("", []byte("/X Do")))
+	page := f.Add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /X %d 0 R >> >> /Contents %d 0 R >>",
 		pages, prev, content))
-	f.set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
-	f.set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
-	return f.bytes(catalog)
+	f.Set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
+	f.Set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
+	return f.Bytes(catalog)
 }

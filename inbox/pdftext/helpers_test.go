@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/vanthu/vanthu/signing/demodoc"
+	"github.com/vanthu/vanthu/signing/sample"
 )
 
 // testCache is the compilation cache the tests share. It is filled once by
@@ -247,63 +248,23 @@ func example(t testing.TB, kind demodoc.Kind, seed int64, pages int) *demodoc.Do
 	return doc
 }
 
-// pdfFile writes small PDFs by hand, for the odd and hostile cases the demo
-// documents do not cover.
-type pdfFile struct {
-	objs []string // bodies; object i+1
-}
-
-// add appends an object and returns its number.
-func (f *pdfFile) add(body string) int {
-	f.objs = append(f.objs, body)
-	return len(f.objs)
-}
-
-// reserve appends a placeholder object to be set later.
-func (f *pdfFile) reserve() int { return f.add("null") }
-
-func (f *pdfFile) set(n int, body string) { f.objs[n-1] = body }
-
-// stream returns the body of a stream object.
-func stream(dict string, data []byte) string {
-	return fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(data), data)
-}
-
-// bytes returns the file with the catalog root.
-func (f *pdfFile) bytes(root int) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	offs := make([]int, len(f.objs))
-	for i, body := range f.objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, body)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(f.objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(f.objs)+1, root, xref)
-	return b.Bytes()
-}
-
 // pagesPDF returns a PDF whose pages draw the given contents with the
 // standard font /F1 (Helvetica).
 func pagesPDF(contents [][]byte, extraResources string) []byte {
-	f := &pdfFile{}
-	catalog := f.reserve()
-	pages := f.reserve()
-	font := f.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+	f := &sample.Objects{}
+	catalog := f.Reserve()
+	pages := f.Reserve()
+	font := f.Add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
 	var kids []string
 	for _, c := range contents {
-		content := f.add(stream("", c))
-		page := f.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> %s >> /Contents %d 0 R >>",
+		content := f.Add(sample.Stream("", c))
+		page := f.Add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> %s >> /Contents %d 0 R >>",
 			pages, font, extraResources, content))
 		kids = append(kids, fmt.Sprintf("%d 0 R", page))
 	}
-	f.set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
-	f.set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids)))
-	return f.bytes(catalog)
+	f.Set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
+	f.Set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids)))
+	return f.Bytes(catalog)
 }
 
 // linesPDF returns a PDF with one line of ASCII text per page.
@@ -319,47 +280,47 @@ func linesPDF(lines []string) []byte {
 // the next one fanout times, depth levels deep: fanout^depth text
 // objects from a file of a few kilobytes.
 func formBombPDF(depth, fanout int) []byte {
-	f := &pdfFile{}
-	catalog := f.reserve()
-	pages := f.reserve()
-	font := f.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-	prev := f.add(stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >>", font),
+	f := &sample.Objects{}
+	catalog := f.Reserve()
+	pages := f.Reserve()
+	font := f.Add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+	prev := f.Add(sample.Stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >>", font),
 		[]byte("BT /F1 1 Tf 10 10 Td (x) Tj ET")))
 	for range depth {
 		draw := strings.Repeat("/X Do ", fanout)
-		prev = f.add(stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /XObject << /X %d 0 R >> >>", prev),
+		prev = f.Add(sample.Stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /XObject << /X %d 0 R >> >>", prev),
 			[]byte(draw)))
 	}
-	content := f.add(stream("", []byte("/X Do")))
-	page := f.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /X %d 0 R >> >> /Contents %d 0 R >>",
+	content := f.Add(sample.Stream("", []byte("/X Do")))
+	page := f.Add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /X %d 0 R >> >> /Contents %d 0 R >>",
 		pages, prev, content))
-	f.set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
-	f.set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
-	return f.bytes(catalog)
+	f.Set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
+	f.Set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
+	return f.Bytes(catalog)
 }
 
 // zeroPagePDF returns a PDF without pages.
 func zeroPagePDF() []byte {
-	f := &pdfFile{}
-	catalog := f.reserve()
-	pages := f.add("<< /Type /Pages /Kids [] /Count 0 >>")
-	f.set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
-	return f.bytes(catalog)
+	f := &sample.Objects{}
+	catalog := f.Reserve()
+	pages := f.Add("<< /Type /Pages /Kids [] /Count 0 >>")
+	f.Set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
+	return f.Bytes(catalog)
 }
 
 // inflateBombPDF returns a one-page PDF whose content stream inflates to
 // size bytes of drawing operators that draw nothing ("q Q q Q …").
 func inflateBombPDF(size int) []byte {
-	f := &pdfFile{}
-	catalog := f.reserve()
-	pages := f.reserve()
-	font := f.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-	content := f.add(stream("/Filter /FlateDecode", zlibRepeat("q Q ", size)))
-	page := f.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >>",
+	f := &sample.Objects{}
+	catalog := f.Reserve()
+	pages := f.Reserve()
+	font := f.Add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+	content := f.Add(sample.Stream("/Filter /FlateDecode", zlibRepeat("q Q ", size)))
+	page := f.Add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >>",
 		pages, font, content))
-	f.set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
-	f.set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
-	return f.bytes(catalog)
+	f.Set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
+	f.Set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
+	return f.Bytes(catalog)
 }
 
 // zlibRepeat returns a zlib stream of unit (4 bytes) repeated to about size
