@@ -192,7 +192,10 @@ func convertBER(in []byte, depth int) (out []byte, used int, changed bool, err e
 	}
 	ident := h.ident
 	if flatten {
-		ident = []byte{ident[0] &^ 0x20}
+		// The primitive form, in the one-octet identifier DER wants: the
+		// string tags are all below 31, though BER may have written them
+		// in the high-tag-number form.
+		ident = []byte{h.class | byte(h.tag)}
 	}
 	out = make([]byte, 0, len(ident)+5+total)
 	out = append(out, ident...)

@@ -30,6 +30,8 @@ var berCases = []struct {
 	{"nested indefinite", "30 80 31 80 02 01 05 00 00 00 00", "30 05 31 03 02 01 05", ""},
 	{"constructed octet string", "24 80 04 02 61 62 04 01 63 00 00", "04 03 61 62 63", ""},
 	{"definite constructed octet string", "24 07 04 02 61 62 04 01 63", "04 03 61 62 63", ""},
+	{"constructed string with a high-form tag", "3f 1e 00", "1e 00", ""},
+	{"high-form BMPString with segments", "3f 1e 80 1e 02 00 61 00 00", "1e 02 00 61", ""},
 	{"nested constructed octet string", "24 80 24 80 04 01 61 00 00 04 01 62 00 00", "04 02 61 62", ""},
 	{"context tag indefinite", "a0 80 04 01 61 00 00", "a0 03 04 01 61", ""},
 	{"high tag number kept", "bf 81 00 80 05 00 00 00", "bf 81 00 02 05 00", ""},
