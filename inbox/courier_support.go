@@ -67,24 +67,7 @@ func (s *Store) OutboxRows(ctx context.Context, state OutboxState, limit int) ([
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox
-		WHERE ? = '' OR state = ? ORDER BY id DESC LIMIT ?`, string(state), string(state), limit)
-	if err != nil {
-		return nil, fmt.Errorf("read outbox: %w", err)
-	}
-	defer rows.Close()
-	var out []OutboxItem
-	for rows.Next() {
-		it, err := scanOutbox(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read outbox: %w", err)
-		}
-		out = append(out, it)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read outbox: %w", err)
-	}
-	return out, nil
+	return s.queryOutbox(ctx, `WHERE ? = '' OR state = ? ORDER BY id DESC LIMIT ?`, string(state), string(state), limit)
 }
 
 // Resend queues issued document id for the organisations to: one edoc

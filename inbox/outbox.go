@@ -87,29 +87,19 @@ func (s *Store) PendingOutbox(ctx context.Context, limit int) ([]OutboxItem, err
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox
-		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, millis(s.now()), limit)
-	if err != nil {
-		return nil, fmt.Errorf("read outbox: %w", err)
-	}
-	defer rows.Close()
-	var out []OutboxItem
-	for rows.Next() {
-		it, err := scanOutbox(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read outbox: %w", err)
-		}
-		out = append(out, it)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read outbox: %w", err)
-	}
-	return out, nil
+	return s.queryOutbox(ctx, `WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+		millis(s.now()), limit)
 }
 
 // Outbox returns the outbox rows about one document, oldest first.
 func (s *Store) Outbox(ctx context.Context, document int64) ([]OutboxItem, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE document = ? ORDER BY id`, document)
+	return s.queryOutbox(ctx, `WHERE document = ? ORDER BY id`, document)
+}
+
+// queryOutbox reads the outbox rows that the clause (WHERE … ORDER BY …,
+// a fixed fragment) selects.
+func (s *Store) queryOutbox(ctx context.Context, clause string, args ...any) ([]OutboxItem, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox `+clause, args...) //nolint:gosec // clause is a fixed fragment; values are bound
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
