@@ -42,23 +42,36 @@ import (
 type Store struct {
 	roots         *x509.CertPool
 	intermediates *x509.CertPool
+	// The certificates of both pools, and their digest (chaincache.go).
+	certs  []*x509.Certificate
+	digest []byte
 }
 
 // NewStore returns a store that trusts exactly roots and may use
 // intermediates to complete chains. Nil entries are ignored.
 func NewStore(roots []*x509.Certificate, intermediates []*x509.Certificate) *Store {
 	s := &Store{roots: x509.NewCertPool(), intermediates: x509.NewCertPool()}
+	roots, intermediates = usable(roots), usable(intermediates)
 	for _, c := range roots {
-		if c != nil && len(c.Raw) > 0 {
-			s.roots.AddCert(c)
-		}
+		s.roots.AddCert(c)
 	}
 	for _, c := range intermediates {
+		s.intermediates.AddCert(c)
+	}
+	s.certs = append(append(s.certs, roots...), intermediates...)
+	s.digest = poolDigest(roots, intermediates)
+	return s
+}
+
+// usable drops nil and empty certificates.
+func usable(certs []*x509.Certificate) []*x509.Certificate {
+	var out []*x509.Certificate
+	for _, c := range certs {
 		if c != nil && len(c.Raw) > 0 {
-			s.intermediates.AddCert(c)
+			out = append(out, c)
 		}
 	}
-	return s
+	return out
 }
 
 // Usage is what the end-entity certificate is validated for.
@@ -261,16 +274,14 @@ func (s *Store) Validate(ctx context.Context, leaf *x509.Certificate, opts Optio
 	if at.IsZero() {
 		at = time.Now()
 	}
-	intermediates := s.intermediates.Clone()
-	for _, c := range opts.Extra {
-		if c != nil && len(c.Raw) > 0 {
+	extra := usable(opts.Extra)
+	chains, err := s.buildChains(leaf, extra, at)
+	if err != nil {
+		intermediates := s.intermediates.Clone()
+		for _, c := range extra {
 			intermediates.AddCert(c)
 		}
-	}
-
-	chains, err := s.verify(leaf, intermediates, at)
-	if err != nil {
-		return s.explainFailure(leaf, intermediates, at, err)
+		return s.explainFailure(leaf, intermediates, append(extra, s.certs...), at, err)
 	}
 
 	chain, problem := pickChain(chains, opts.Usage)
@@ -286,6 +297,28 @@ func (s *Store) Validate(ctx context.Context, leaf *x509.Certificate, opts Optio
 	return res
 }
 
+// buildChains finds the paths from leaf to an anchor valid at at, or
+// remembers them from an earlier validation of the same question.
+func (s *Store) buildChains(leaf *x509.Certificate, extra []*x509.Certificate, at time.Time) ([][]*x509.Certificate, error) {
+	key := s.chainKey(leaf, extra)
+	own := []*x509.Certificate{leaf}
+	if chains, ok := builtChains.get(key, at); ok {
+		return sameCertificates(chains, own, extra, s.certs), nil
+	}
+	intermediates := s.intermediates.Clone()
+	for _, c := range extra {
+		intermediates.AddCert(c)
+	}
+	chainBuilds.Add(1)
+	chains, err := s.verify(leaf, intermediates, at)
+	if err != nil {
+		return nil, err
+	}
+	from, until := validitySpan(at, own, extra, s.certs)
+	builtChains.put(key, chainEntry{chains: chains, from: from, until: until})
+	return sameCertificates(chains, own, extra, s.certs), nil
+}
+
 func (s *Store) verify(leaf *x509.Certificate, intermediates *x509.CertPool, at time.Time) ([][]*x509.Certificate, error) {
 	return leaf.Verify(x509.VerifyOptions{
 		Roots:         s.roots,
@@ -299,13 +332,27 @@ func (s *Store) verify(leaf *x509.Certificate, intermediates *x509.CertPool, at 
 
 // explainFailure tells an expired or not-yet-valid chain from one that does
 // not reach an anchor: it looks for a path at other times within the leaf's
-// validity.
-func (s *Store) explainFailure(leaf *x509.Certificate, intermediates *x509.CertPool, at time.Time, verr error) Result {
+// validity, and at the times closest to at when the leaf and one of the
+// other certificates offered are both valid (an issuing CA that expired
+// before the leaf).
+func (s *Store) explainFailure(leaf *x509.Certificate, intermediates *x509.CertPool, offered []*x509.Certificate, at time.Time, verr error) Result {
 	probes := []time.Time{
 		clamp(at, leaf.NotBefore, leaf.NotAfter),
 		leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2),
 		leaf.NotBefore,
 		leaf.NotAfter,
+	}
+	for _, c := range offered {
+		lo, hi := leaf.NotBefore, leaf.NotAfter
+		if c.NotBefore.After(lo) {
+			lo = c.NotBefore
+		}
+		if c.NotAfter.Before(hi) {
+			hi = c.NotAfter
+		}
+		if !hi.Before(lo) {
+			probes = append(probes, clamp(at, lo, hi))
+		}
 	}
 	for _, t := range probes {
 		chains, err := s.verify(leaf, intermediates, t)

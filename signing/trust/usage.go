@@ -144,6 +144,8 @@ func checkLeaf(c *x509.Certificate, u Usage) string {
 	switch {
 	case u == Signing && e.empty():
 		return ""
+	case e.empty():
+		return fmt.Sprintf("the certificate of %s may not be used for %s: it has no extended key usage for it", name(c), u)
 	case len(e.accepted(u)) == 0:
 		return fmt.Sprintf("the certificate of %s may not be used for %s: its extended key usage allows only %s",
 			name(c), u, describeEKUs(e))
