@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -45,6 +47,57 @@ func validSHA(sha string) bool {
 // survives a crash. Storing bytes that are already there refreshes the
 // file's time, so that GC's grace period protects it again.
 func (s *Store) PutBlob(ctx context.Context, r io.Reader) (Blob, error) {
+	// A file that fits in memory is hashed before anything is written:
+	// one already stored costs no file at all (a created and removed file
+	// costs more than reading it, on some file systems much more).
+	buf := blobBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= memBlob*2 {
+			buf.Reset()
+			blobBuffers.Put(buf)
+		}
+	}()
+	buf.Reset()
+	n, err := buf.ReadFrom(io.LimitReader(ctxReader{ctx: ctx, r: r}, memBlob+1))
+	if err != nil {
+		return Blob{}, fmt.Errorf("store attachment file: %w", err)
+	}
+	if n > memBlob {
+		return s.putBlobFile(ctx, io.MultiReader(bytes.NewReader(buf.Bytes()), r))
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	b := Blob{SHA256: hex.EncodeToString(sum[:]), Size: n}
+	s.blobMu.Lock()
+	known, err := s.touchBlob(b)
+	s.blobMu.Unlock()
+	if err != nil || known {
+		return b, err
+	}
+	return s.putBlobFile(ctx, bytes.NewReader(buf.Bytes()))
+}
+
+// memBlob is the size up to which PutBlob hashes a file in memory first.
+const memBlob = 1 << 20
+
+var blobBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// touchBlob reports whether b is stored, refreshing its time when it is.
+// The caller holds blobMu.
+func (s *Store) touchBlob(b Blob) (bool, error) {
+	final := s.blobPath(b.SHA256)
+	if _, err := os.Stat(final); err != nil {
+		return false, nil //nolint:nilerr // not there (or unreadable): written anew
+	}
+	now := time.Now()
+	if err := os.Chtimes(final, now, now); err != nil {
+		return false, fmt.Errorf("store attachment file: %w", err)
+	}
+	return true, nil
+}
+
+// putBlobFile writes r to a temporary file, syncs it and moves it into
+// place.
+func (s *Store) putBlobFile(ctx context.Context, r io.Reader) (Blob, error) {
 	f, err := os.CreateTemp(s.blobs, tempBlobPrefix+"*")
 	if err != nil {
 		return Blob{}, fmt.Errorf("store attachment file: %w", err)
@@ -73,18 +126,15 @@ func (s *Store) PutBlob(ctx context.Context, r io.Reader) (Blob, error) {
 	}
 	b := Blob{SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}
 	dir := filepath.Join(s.blobs, b.SHA256[:2])
-	final := filepath.Join(dir, b.SHA256)
 
 	s.blobMu.Lock()
 	defer s.blobMu.Unlock()
-	if _, err := os.Stat(final); err == nil {
-		now := time.Now()
-		if err := os.Chtimes(final, now, now); err != nil {
-			return Blob{}, fmt.Errorf("store attachment file: %w", err)
+	if known, err := s.touchBlob(b); err != nil || known {
+		if err == nil {
+			_ = os.Remove(tmp)
+			ok = true
 		}
-		_ = os.Remove(tmp)
-		ok = true
-		return b, nil
+		return b, err
 	}
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
@@ -94,7 +144,7 @@ func (s *Store) PutBlob(ctx context.Context, r io.Reader) (Blob, error) {
 			return Blob{}, fmt.Errorf("store attachment file: %w", err)
 		}
 	}
-	if err := os.Rename(tmp, final); err != nil {
+	if err := os.Rename(tmp, s.blobPath(b.SHA256)); err != nil {
 		return Blob{}, fmt.Errorf("store attachment file: %w", err)
 	}
 	ok = true

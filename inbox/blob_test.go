@@ -231,3 +231,50 @@ func TestOpenBlobReadsInChunks(t *testing.T) {
 		t.Errorf("read %d bytes, %v", n, err)
 	}
 }
+
+// Bytes already stored cost no file: the blob directory is not touched.
+func TestPutBlobKnownBytesWriteNothing(t *testing.T) {
+	f := newFixture(t)
+	b := f.blob(t, "%PDF-1.7 quyết định")
+	blobs := filepath.Join(f.dir, "blobs")
+	old := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
+	for _, dir := range []string{blobs, filepath.Join(blobs, b.SHA256[:2])} {
+		if err := os.Chtimes(dir, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if again := f.blob(t, "%PDF-1.7 quyết định"); again != b {
+		t.Fatalf("second PutBlob: got %+v, want %+v", again, b)
+	}
+	for _, dir := range []string{blobs, filepath.Join(blobs, b.SHA256[:2])} {
+		if info, err := os.Stat(dir); err != nil || !info.ModTime().Equal(old) {
+			t.Errorf("%s changed (a file was created or removed in it) for bytes already stored", dir)
+		}
+	}
+}
+
+// Files larger than PutBlob hashes in memory are streamed to disk.
+func TestPutBlobLarge(t *testing.T) {
+	f := newFixture(t)
+	big := make([]byte, memBlob*3+17)
+	for i := range big {
+		big[i] = byte(i * 7 % 251)
+	}
+	sum := sha256.Sum256(big)
+	want := hex.EncodeToString(sum[:])
+	for range 2 {
+		b, err := f.s.PutBlob(f.ctx, strings.NewReader(string(big)))
+		if err != nil || b.SHA256 != want || b.Size != int64(len(big)) {
+			t.Fatalf("PutBlob: got %+v %v, want %s/%d", b, err, want, len(big))
+		}
+	}
+	got, err := f.readBlob(t, want)
+	if err != nil || string(got) != string(big) {
+		t.Errorf("OpenBlob: %d bytes back, %v", len(got), err)
+	}
+	// A reader failing past the in-memory part leaves nothing either.
+	if _, err := f.s.PutBlob(f.ctx, io.MultiReader(strings.NewReader(string(big[:memBlob+5])), &failingReader{})); err == nil {
+		t.Error("PutBlob from a reader failing after the first megabyte succeeded")
+	}
+	assertNoTempFiles(t, f)
+}

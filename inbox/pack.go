@@ -2,10 +2,11 @@ package inbox
 
 import (
 	"bytes"
-	"compress/zlib"
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/klauspost/compress/zlib"
 )
 
 // packMagic starts a value stored compressed. Stored values that do not

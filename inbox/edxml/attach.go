@@ -3,7 +3,6 @@ package edxml
 import (
 	"archive/zip"
 	"bytes"
-	"compress/flate"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
@@ -13,6 +12,8 @@ import (
 	"io"
 	"os"
 	"strconv"
+
+	"github.com/klauspost/compress/flate"
 )
 
 var zipMagic = []byte("PK\x03\x04")

@@ -2,10 +2,11 @@ package pdf
 
 import (
 	"bytes"
-	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/klauspost/compress/zlib"
 )
 
 // Decode returns the decoded bytes of a stream, refusing results larger
