@@ -174,5 +174,24 @@ func countProblems(ctx context.Context, s *Store) ([]string, error) {
 			out = append(out, fmt.Sprintf("folder %s counts %d (%d unread), holds %d (%d unread)", folder, total, unread, realTotal, realUnread))
 		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("check counts: %w", err)
+	}
+	rows.Close()
+	ob, err := s.r.QueryContext(ctx, `SELECT c.state, c.n, (SELECT count(*) FROM outbox o WHERE o.state = c.state) FROM outbox_counts c`)
+	if err != nil {
+		return nil, fmt.Errorf("check counts: %w", err)
+	}
+	defer ob.Close()
+	for ob.Next() {
+		var state string
+		var n, real int
+		if err := ob.Scan(&state, &n, &real); err != nil {
+			return nil, fmt.Errorf("check counts: %w", err)
+		}
+		if n != real {
+			out = append(out, fmt.Sprintf("outbox counts %d %s packets, holds %d", n, state, real))
+		}
+	}
+	return out, ob.Err()
 }

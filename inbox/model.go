@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -132,13 +133,13 @@ func (s State) incoming() bool {
 
 // open reports whether work on a document in state s is unfinished, so that
 // a passed deadline makes it overdue.
-func (s State) open() bool {
-	switch s {
-	case StateArrived, StateRegistered, StateAssigned, StateProcessing, StateRecallRequested,
-		StateDraft, StateSubmitted, StateReturned, StateApproved:
-		return true
-	}
-	return false
+func (s State) open() bool { return slices.Contains(openStates, s) }
+
+// openStates are the states in which work on a document is unfinished
+// (the documents table's is_open).
+var openStates = []State{
+	StateArrived, StateRegistered, StateAssigned, StateProcessing, StateRecallRequested,
+	StateDraft, StateSubmitted, StateReturned, StateApproved,
 }
 
 // Folder is a list in the GUI's side bar. A document is in exactly one folder,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -121,31 +122,64 @@ func (s *Store) queryOutbox(ctx context.Context, clause string, args ...any) ([]
 // MarkSent records that the axis accepted an outbox row and gave it
 // axisDocID. Marking a sent row again with the same id is a no-op.
 func (s *Store) MarkSent(ctx context.Context, id int64, axisDocID string) error {
-	if strings.TrimSpace(axisDocID) == "" {
-		return invalidf("the axis gave no DocId")
+	errs, err := s.MarkSentMany(ctx, []SentRow{{ID: id, AxisDocID: axisDocID}})
+	if err != nil {
+		return err
 	}
-	return s.write(ctx, func(tx *wtx, now time.Time) error {
-		var state, have string
-		err := tx.QueryRowContext(ctx, `SELECT state, axis_doc_id FROM outbox WHERE id = ?`, id).Scan(&state, &have)
-		if err == sql.ErrNoRows { //nolint:errorlint // QueryRow returns it unwrapped
-			return notFoundf("outbox row %d does not exist", id)
-		}
-		if err != nil {
-			return fmt.Errorf("mark outbox row %d sent: %w", id, err)
-		}
-		if state == string(OutboxSent) {
-			if have == axisDocID {
-				return nil
+	return errs[0]
+}
+
+// SentRow is an outbox row the axis accepted, with the DocId it gave.
+type SentRow struct {
+	ID        int64
+	AxisDocID string
+}
+
+// MarkSentMany is MarkSent for several rows in one transaction (one sync
+// to disk): errs[i] tells what became of rows[i]; a failure of the store
+// itself (err) records none of them.
+func (s *Store) MarkSentMany(ctx context.Context, rows []SentRow) (errs []error, err error) {
+	errs = make([]error, len(rows))
+	err = s.write(ctx, func(tx *wtx, now time.Time) error {
+		for i, r := range rows {
+			errs[i] = markSent(ctx, tx, r, now)
+			if errs[i] != nil && !errors.Is(errs[i], ErrInvalid) && !errors.Is(errs[i], ErrNotFound) &&
+				!errors.Is(errs[i], ErrIllegalTransition) {
+				return errs[i]
 			}
-			return fmt.Errorf("%w: outbox row %d was already sent as %s", ErrIllegalTransition, id, have)
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', axis_doc_id = ?, sent_at = ?, attempts = attempts + 1,
-			last_error = '' WHERE id = ?`, axisDocID, millis(now), id)
-		if err != nil {
-			return fmt.Errorf("mark outbox row %d sent: %w", id, err)
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+func markSent(ctx context.Context, tx *wtx, r SentRow, now time.Time) error {
+	if strings.TrimSpace(r.AxisDocID) == "" {
+		return invalidf("the axis gave no DocId")
+	}
+	var state, have string
+	err := tx.QueryRowContext(ctx, `SELECT state, axis_doc_id FROM outbox WHERE id = ?`, r.ID).Scan(&state, &have)
+	if err == sql.ErrNoRows { //nolint:errorlint // QueryRow returns it unwrapped
+		return notFoundf("outbox row %d does not exist", r.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("mark outbox row %d sent: %w", r.ID, err)
+	}
+	if state == string(OutboxSent) {
+		if have == r.AxisDocID {
+			return nil
+		}
+		return fmt.Errorf("%w: outbox row %d was already sent as %s", ErrIllegalTransition, r.ID, have)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', axis_doc_id = ?, sent_at = ?, attempts = attempts + 1,
+		last_error = '' WHERE id = ?`, r.AxisDocID, millis(now), r.ID)
+	if err != nil {
+		return fmt.Errorf("mark outbox row %d sent: %w", r.ID, err)
+	}
+	return nil
 }
 
 // MarkFailed records a failed attempt to send an outbox row: it is retried

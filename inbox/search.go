@@ -790,14 +790,23 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 	if err := rows.Err(); err != nil {
 		return c, fmt.Errorf("count documents: %w", err)
 	}
-	// Recalled documents are never open, so this counts from the index alone.
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM documents WHERE is_open = 1 AND deadline <> '' AND deadline < ?`,
-		s.today()).Scan(&c.Overdue); err != nil {
+	// Recalled documents are never open. The open states are named, not
+	// is_open (a virtual column, read from every row): the count reads
+	// documents_by_state_deadline alone.
+	args := make([]any, 0, len(openStates)+1)
+	for _, st := range openStates {
+		args = append(args, string(st))
+	}
+	args = append(args, s.today())
+	//nolint:gosec // only placeholders are spliced in
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM documents
+		WHERE state IN (`+strings.TrimSuffix(strings.Repeat("?,", len(openStates)), ",")+`) AND deadline <> '' AND deadline < ?`,
+		args...).Scan(&c.Overdue); err != nil {
 		return c, fmt.Errorf("count overdue documents: %w", err)
 	}
 	if err := tx.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM outbox WHERE state = 'pending'),
-		(SELECT count(*) FROM outbox WHERE state = 'failed')`).Scan(&c.OutboxPending, &c.OutboxFailed); err != nil {
+		(SELECT n FROM outbox_counts WHERE state = 'pending'),
+		(SELECT n FROM outbox_counts WHERE state = 'failed')`).Scan(&c.OutboxPending, &c.OutboxFailed); err != nil {
 		return c, fmt.Errorf("count outbox: %w", err)
 	}
 	return c, nil

@@ -408,6 +408,11 @@ func TestCountsAreChecked(t *testing.T) {
 		t.Errorf("Check after tampering with a counter: %+v %v", rep.Counts, err)
 	}
 	f.exec(t, `UPDATE folder_counts SET total = total - 1 WHERE folder = 'drafts'`)
+	f.exec(t, `UPDATE outbox_counts SET n = n + 2 WHERE state = 'failed'`)
+	rep, err = f.s.Check(f.ctx, CheckOptions{})
+	if err != nil || rep.OK() || len(rep.Counts) != 1 || !strings.Contains(rep.Counts[0], "failed") {
+		t.Errorf("Check after tampering with the outbox counter: %+v %v", rep.Counts, err)
+	}
 }
 
 func TestLabels(t *testing.T) {

@@ -78,7 +78,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", dsn(filepath.Join(dir, "inbox.db"), false))
+	db, err := sql.Open("sqlite", dsn(filepath.Join(dir, "inbox.db"), false, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,5 +186,9 @@ func TestOutboxDelivery(t *testing.T) {
 	}
 	if err := f.s.MarkSent(f.ctx, 999, "x"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown row: got %v", err)
+	}
+	// The counters follow every change of state.
+	if rep, err := f.s.Check(f.ctx, CheckOptions{SkipHash: true}); err != nil || len(rep.Counts) != 0 {
+		t.Errorf("counts after the outbox changed: %q %v", rep.Counts, err)
 	}
 }

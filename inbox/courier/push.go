@@ -72,6 +72,7 @@ func (e *Engine) pushRows(ctx context.Context, t *tally, quiet bool) error {
 			t.start(PhaseSend, n)
 		}
 		sendCtx, stop := context.WithCancelCause(ctx)
+		rec := e.recordSent(ctx, t)
 		var offline atomic.Pointer[error]
 		jobs := make(chan []inbox.OutboxItem)
 		var wg sync.WaitGroup
@@ -83,7 +84,7 @@ func (e *Engine) pushRows(ctx context.Context, t *tally, quiet bool) error {
 						// After a row that must be tried again, the
 						// document's later rows wait their turn.
 						if sendCtx.Err() == nil && !held {
-							ok, err := e.sendRow(sendCtx, row, t)
+							ok, err := e.sendRow(sendCtx, row, t, rec)
 							if err != nil {
 								offline.CompareAndSwap(nil, &err)
 								stop(ErrOffline)
@@ -107,6 +108,7 @@ func (e *Engine) pushRows(ctx context.Context, t *tally, quiet bool) error {
 		}
 		close(jobs)
 		wg.Wait()
+		rec.close()
 		stop(nil)
 		if p := offline.Load(); p != nil {
 			e.setOnline(false)
@@ -146,10 +148,11 @@ func (e *Engine) inTurn(ctx context.Context, g []inbox.OutboxItem) ([]inbox.Outb
 	return g, nil
 }
 
-// sendRow sends one outbox row and records the outcome. ok is false when
-// the row is to be tried again; err is set when the axis could not be
-// reached (the row is left as it was: not an attempt the axis saw).
-func (e *Engine) sendRow(ctx context.Context, row inbox.OutboxItem, t *tally) (ok bool, err error) {
+// sendRow sends one outbox row and records the outcome (a send the axis
+// accepted through rec). ok is false when the row is to be tried again;
+// err is set when the axis could not be reached (the row is left as it
+// was: not an attempt the axis saw).
+func (e *Engine) sendRow(ctx context.Context, row inbox.OutboxItem, t *tally, rec *sentRecorder) (ok bool, err error) {
 	docID, size, err := e.deliver(ctx, row)
 	// What the axis answered is recorded even when the pass is being
 	// stopped: a send it accepted must not be sent again.
@@ -161,14 +164,7 @@ func (e *Engine) sendRow(ctx context.Context, row inbox.OutboxItem, t *tally) (o
 	case err == nil:
 		e.setOnline(true)
 		t.add(func(r *Report) { r.Bytes += size })
-		if err := e.store.MarkSent(rctx, row.ID, docID); err != nil {
-			// Sent again later; the recipient recognises the copy.
-			e.log.LogAttrs(ctx, slog.LevelError, "sent packet not recorded", append(attrs, slog.String("axisDocId", docID), slog.String("err", err.Error()))...)
-			t.add(func(r *Report) { r.Postponed++ })
-			return false, nil
-		}
-		t.add(func(r *Report) { r.Sent++ })
-		e.log.LogAttrs(ctx, slog.LevelDebug, "packet sent", append(attrs, slog.String("axisDocId", docID))...)
+		rec.add(sent{row: inbox.SentRow{ID: row.ID, AxisDocID: docID}, attrs: attrs})
 		return true, nil
 	case ctx.Err() != nil:
 		return false, nil // not attempted, or the answer was not awaited: tried again next pass
@@ -341,4 +337,80 @@ func (e *Engine) pushWhilePulling(ctx context.Context, t *tally) (kick func(), s
 		return err
 	}
 	return kick, stop
+}
+
+// sent is a send the axis accepted, to record.
+type sent struct {
+	row   inbox.SentRow
+	attrs []slog.Attr
+}
+
+// sentRecorder records accepted sends in the store, as many in one
+// transaction as have arrived while the last one was committed: the
+// senders do not wait for the disk. A send the axis accepted but the store
+// did not record is sent again in a later pass, and the recipient
+// recognises the copy by its DocumentId.
+type sentRecorder struct {
+	in   chan sent
+	done chan struct{}
+}
+
+// maxRecord bounds the rows of one recording transaction.
+const maxRecord = 256
+
+func (e *Engine) recordSent(ctx context.Context, t *tally) *sentRecorder {
+	r := &sentRecorder{in: make(chan sent, maxRecord), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		for first := range r.in {
+			batch := []sent{first}
+		more:
+			for len(batch) < maxRecord {
+				select {
+				case s, ok := <-r.in:
+					if !ok {
+						break more
+					}
+					batch = append(batch, s)
+				default:
+					break more
+				}
+			}
+			e.record(ctx, batch, t)
+		}
+	}()
+	return r
+}
+
+func (r *sentRecorder) add(s sent) { r.in <- s }
+
+// close records what is left and waits for it.
+func (r *sentRecorder) close() {
+	close(r.in)
+	<-r.done
+}
+
+// record marks a batch of accepted sends, even when the pass is being
+// stopped: a send the axis accepted must not be sent again.
+func (e *Engine) record(ctx context.Context, batch []sent, t *tally) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	rows := make([]inbox.SentRow, len(batch))
+	for i, s := range batch {
+		rows[i] = s.row
+	}
+	errs, err := e.store.MarkSentMany(rctx, rows)
+	for i, s := range batch {
+		rowErr := err
+		if rowErr == nil {
+			rowErr = errs[i]
+		}
+		if rowErr != nil {
+			e.log.LogAttrs(ctx, slog.LevelError, "sent packet not recorded", append(s.attrs, slog.String("axisDocId", s.row.AxisDocID), slog.String("err", rowErr.Error()))...)
+			t.add(func(r *Report) { r.Postponed++ })
+			continue
+		}
+		t.add(func(r *Report) { r.Sent++ })
+		e.log.LogAttrs(ctx, slog.LevelDebug, "packet sent", append(s.attrs, slog.String("axisDocId", s.row.AxisDocID))...)
+	}
 }
