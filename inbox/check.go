@@ -178,6 +178,15 @@ func countProblems(ctx context.Context, s *Store) ([]string, error) {
 		return nil, fmt.Errorf("check counts: %w", err)
 	}
 	rows.Close()
+	// Filter.where relies on it: a folder other than FolderHidden holds no
+	// hidden document.
+	var strays int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM documents WHERE hidden = 1 AND folder <> 'hidden'`).Scan(&strays); err != nil {
+		return nil, fmt.Errorf("check counts: %w", err)
+	}
+	if strays > 0 {
+		out = append(out, fmt.Sprintf("%d hidden documents are outside the hidden folder", strays))
+	}
 	ob, err := s.r.QueryContext(ctx, `SELECT c.state, c.n, (SELECT count(*) FROM outbox o WHERE o.state = c.state) FROM outbox_counts c`)
 	if err != nil {
 		return nil, fmt.Errorf("check counts: %w", err)

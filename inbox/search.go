@@ -209,7 +209,10 @@ func (f Filter) where(today string) (string, []any) {
 	if f.Unread {
 		add("d.read = 0")
 	}
-	if !f.IncludeHidden && f.Folder != FolderHidden {
+	// Hidden documents (recalled ones) are all in FolderHidden and only
+	// there (Check verifies it), so a folder says all: its documents are
+	// then found from the folder index alone.
+	if !f.IncludeHidden && f.Folder == "" {
 		add("d.hidden = 0")
 	}
 	if len(conds) == 0 {

@@ -408,6 +408,16 @@ func TestCountsAreChecked(t *testing.T) {
 		t.Errorf("Check after tampering with a counter: %+v %v", rep.Counts, err)
 	}
 	f.exec(t, `UPDATE folder_counts SET total = total - 1 WHERE folder = 'drafts'`)
+	var id int64
+	if err := f.s.r.QueryRowContext(f.ctx, `SELECT id FROM documents WHERE folder <> 'hidden' LIMIT 1`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	f.exec(t, `UPDATE documents SET hidden = 1 WHERE id = ?`, id)
+	rep, err = f.s.Check(f.ctx, CheckOptions{})
+	if err != nil || rep.OK() || len(rep.Counts) != 1 || !strings.Contains(rep.Counts[0], "hidden documents are outside") {
+		t.Errorf("Check after hiding a document outside the hidden folder: %+v %v", rep.Counts, err)
+	}
+	f.exec(t, `UPDATE documents SET hidden = 0 WHERE id = ?`, id)
 	f.exec(t, `UPDATE outbox_counts SET n = n + 2 WHERE state = 'failed'`)
 	rep, err = f.s.Check(f.ctx, CheckOptions{})
 	if err != nil || rep.OK() || len(rep.Counts) != 1 || !strings.Contains(rep.Counts[0], "failed") {
