@@ -108,14 +108,44 @@ func (im *Importer) Import(ctx context.Context, r io.ReadSeeker) (*ImportResult,
 // results[i] or errs[i] tells what became of packet i. A failure of the
 // store itself (err) stores none of them.
 func (im *Importer) ImportMany(ctx context.Context, packets []io.ReadSeeker) (results []*ImportResult, errs []error, err error) {
-	results, errs = make([]*ImportResult, len(packets)), make([]error, len(packets))
-	prepared := make([]*NewIncoming, len(packets))
-	if err := im.prepareAll(ctx, packets, results, errs, prepared); err != nil {
+	p, err := im.Prepare(ctx, packets)
+	if err != nil {
 		return nil, nil, err
 	}
+	return p.Commit(ctx)
+}
+
+// Prepared holds packets that Prepare made ready — their files stored,
+// signatures checked, text extracted — until Commit stores their
+// documents.
+type Prepared struct {
+	im       *Importer
+	results  []*ImportResult
+	errs     []error
+	prepared []*NewIncoming
+}
+
+// Prepare does ImportMany's work short of storing the documents, so that
+// the next packets can be prepared while Commit stores these. The packets
+// are read entirely before it returns. Status packets are applied here,
+// in order.
+func (im *Importer) Prepare(ctx context.Context, packets []io.ReadSeeker) (*Prepared, error) {
+	p := &Prepared{im: im, results: make([]*ImportResult, len(packets)), errs: make([]error, len(packets)),
+		prepared: make([]*NewIncoming, len(packets))}
+	if err := im.prepareAll(ctx, packets, p.results, p.errs, p.prepared); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Commit stores the prepared documents in one transaction and returns
+// ImportMany's answer. A document stored meanwhile (the same packet
+// prepared twice) is reported as a duplicate.
+func (p *Prepared) Commit(ctx context.Context) (results []*ImportResult, errs []error, err error) {
+	results, errs = p.results, p.errs
 	var batch []NewIncoming
 	var slot []int // packet index of each batch entry
-	for i, in := range prepared {
+	for i, in := range p.prepared {
 		if errs[i] == nil && in != nil {
 			batch = append(batch, *in)
 			slot = append(slot, i)
@@ -124,7 +154,7 @@ func (im *Importer) ImportMany(ctx context.Context, packets []io.ReadSeeker) (re
 	if len(batch) == 0 {
 		return results, errs, nil
 	}
-	ids, insErrs, err := im.Store.InsertIncomingMany(ctx, batch)
+	ids, insErrs, err := p.im.Store.InsertIncomingMany(ctx, batch)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -177,7 +177,21 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 
 	// Packets are imported in the order the axis listed them (statuses
 	// about one document arrive in the order they were sent), in batches
-	// of what has arrived.
+	// of what has arrived. A batch of documents is committed on its own
+	// goroutine while the next is prepared; statuses are applied one
+	// batch after the other.
+	importBatch := func(batch []fetched) { e.importBatch(ctx, mt, batch, held, t, ackq) }
+	var commits chan *prepared
+	var committer sync.WaitGroup
+	if mt == axis.MessageEdoc {
+		commits = make(chan *prepared)
+		committer.Go(func() {
+			for p := range commits {
+				e.finishBatch(ctx, mt, p, nil, t, ackq)
+			}
+		})
+		importBatch = func(batch []fetched) { commits <- e.prepareBatch(ctx, mt, batch, nil) }
+	}
 	arrived := map[int]fetched{}
 	next := 0
 	importReady := func(all bool) {
@@ -199,7 +213,7 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 			if len(batch) == 0 {
 				return
 			}
-			e.importBatch(ctx, mt, batch, held, t, ackq)
+			importBatch(batch)
 		}
 	}
 	for f := range got {
@@ -219,6 +233,10 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 		importReady(false)
 	}
 	importReady(true)
+	if commits != nil {
+		close(commits)
+		committer.Wait()
+	}
 	close(ackq)
 	ackers.Wait()
 	if p := offline.Load(); p != nil {
@@ -328,10 +346,25 @@ func (e *Engine) open(ctx context.Context, docID string) (io.ReadCloser, error) 
 // its sender (held) until the next pass, so that a sender's statuses are
 // applied in the order it sent them.
 func (e *Engine) importBatch(ctx context.Context, mt axis.MessageType, batch []fetched, held map[string]bool, t *tally, ackq chan<- ack) {
-	outcomes := make([]outcome, len(batch))
+	e.finishBatch(ctx, mt, e.prepareBatch(ctx, mt, batch, held), held, t, ackq)
+}
+
+// prepared is a batch made ready for import, waiting for its commit.
+type prepared struct {
+	batch    []fetched
+	outcomes []outcome
+	slots    []int // batch index of each packet prepared
+	prep     *inbox.Prepared
+	err      error // Prepare's
+}
+
+// prepareBatch decides what it can without the importer and prepares the
+// rest (inbox.Importer.Prepare: files stored, signatures checked).
+func (e *Engine) prepareBatch(ctx context.Context, mt axis.MessageType, batch []fetched, held map[string]bool) *prepared {
+	p := &prepared{batch: batch, outcomes: make([]outcome, len(batch))}
+	outcomes := p.outcomes
 	var files []*os.File
 	var readers []io.ReadSeeker
-	var slots []int
 	for i, f := range batch {
 		if mt == axis.MessageStatus {
 			if held[f.item.From] {
@@ -376,31 +409,42 @@ func (e *Engine) importBatch(ctx context.Context, mt axis.MessageType, batch []f
 			}
 		}
 		readers = append(readers, fh)
-		slots = append(slots, i)
+		p.slots = append(p.slots, i)
 	}
 	if len(readers) > 0 {
-		res, errs, err := e.im.ImportMany(ctx, readers)
-		for k, i := range slots {
-			switch {
-			case err != nil:
-				outcomes[i] = e.judge(ctx, nil, err)
-			default:
-				outcomes[i] = e.judge(ctx, res[k], errs[k])
-			}
-		}
+		p.prep, p.err = e.im.Prepare(ctx, readers)
 	}
 	for _, fh := range files {
 		fh.Close()
 	}
-	if mt == axis.MessageStatus {
-		for i, o := range outcomes {
-			if o.v == passing || o.v == interrupted {
-				held[batch[i].item.From] = true
+	return p
+}
+
+// finishBatch commits a prepared batch and settles each packet.
+func (e *Engine) finishBatch(ctx context.Context, mt axis.MessageType, p *prepared, held map[string]bool, t *tally, ackq chan<- ack) {
+	if p.prep != nil || p.err != nil {
+		res, errs, err := []*inbox.ImportResult(nil), []error(nil), p.err
+		if err == nil {
+			res, errs, err = p.prep.Commit(ctx)
+		}
+		for k, i := range p.slots {
+			switch {
+			case err != nil:
+				p.outcomes[i] = e.judge(ctx, nil, err)
+			default:
+				p.outcomes[i] = e.judge(ctx, res[k], errs[k])
 			}
 		}
 	}
-	for i, f := range batch {
-		e.settle(ctx, mt, f, outcomes[i], t, ackq)
+	if mt == axis.MessageStatus {
+		for i, o := range p.outcomes {
+			if o.v == passing || o.v == interrupted {
+				held[p.batch[i].item.From] = true
+			}
+		}
+	}
+	for i, f := range p.batch {
+		e.settle(ctx, mt, f, p.outcomes[i], t, ackq)
 	}
 	t.afterImport()
 }
