@@ -124,7 +124,7 @@ func run(ctx context.Context, runs int, skipGo bool) error {
 	}
 	table = append(table, row{"Resident memory after browsing (VmRSS; peak VmHWM)", "≤ 300 MB",
 		fmt.Sprintf("%d MB (peak %d MB)", mem.rss>>20, mem.hwm>>20)},
-		row{"… of which private (RssAnon) and file-backed (RssFile: code, fonts, the mapped database)", "",
+		row{"… of which private (RssAnon) and file-backed (RssFile: the program's code, fonts)", "",
 			fmt.Sprintf("%d MB; %d MB", mem.anon>>20, mem.file>>20)})
 
 	if !skipGo {
@@ -259,8 +259,8 @@ func browse(ctx context.Context, bin, display, home, data string) (memStatus, er
 
 // memStatus is a process's memory from /proc/PID/status, in bytes:
 // resident (VmRSS) and its peak (VmHWM), and the resident memory split into
-// private (RssAnon) and file-backed pages (RssFile: the program's code, the
-// fonts, and the inbox database, which the store's readers map).
+// private (RssAnon) and file-backed pages (RssFile: the program's code and
+// the fonts).
 type memStatus struct {
 	rss, hwm, anon, file int64
 }
