@@ -31,6 +31,7 @@ import (
 
 	"github.com/vanthu/vanthu/inbox/axis/hub"
 	"github.com/vanthu/vanthu/inbox/axis/hub/pgstore"
+	"github.com/vanthu/vanthu/internal/gctune"
 )
 
 func main() {
@@ -124,6 +125,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	if err == nil {
 		var log *slog.Logger
 		if log, err = newLogger(stderr, o.logLevel); err == nil {
+			gctune.ForThroughput(256 << 20)
 			err = serve(ctx, o, log)
 			if err != nil {
 				log.Error("axisd failed", "err", err)

@@ -20,6 +20,7 @@ import (
 	"github.com/vanthu/vanthu/inbox/courier"
 	"github.com/vanthu/vanthu/inbox/edxml"
 	"github.com/vanthu/vanthu/inbox/pdftext"
+	"github.com/vanthu/vanthu/internal/gctune"
 	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/signing/trust"
 )
@@ -163,6 +164,7 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	if err := d.needAgency(); err != nil {
 		return err
 	}
+	gctune.ForThroughput(256 << 20)
 	eng, closeEngine, err := newEngine(ctx, e, d, syncSetup{axis: af, interval: *interval, withText: !*noText,
 		logger: newLogger(e.stderr, *verbose, *watch)})
 	if err != nil {
