@@ -423,7 +423,9 @@ func (e *Engine) prepareBatch(ctx context.Context, mt axis.MessageType, batch []
 // finishBatch commits a prepared batch and settles each packet.
 func (e *Engine) finishBatch(ctx context.Context, mt axis.MessageType, p *prepared, held map[string]bool, t *tally, ackq chan<- ack) {
 	if p.prep != nil || p.err != nil {
-		res, errs, err := []*inbox.ImportResult(nil), []error(nil), p.err
+		var res []*inbox.ImportResult
+		var errs []error
+		err := p.err
 		if err == nil {
 			res, errs, err = p.prep.Commit(ctx)
 		}
