@@ -56,7 +56,7 @@ func TestRealWindow(t *testing.T) {
 		t.Errorf("window geometry %v, the app reports %dx%d", geo, winW, winH)
 	}
 	if winW < 1000 || winH < 600 {
-		t.Errorf("window is %dx%d, want at least 1000x600 (the app asks for 1400x820)", winW, winH)
+		t.Errorf("window is %dx%d, want at least 1000x600 (the app asks for 1200x720)", winW, winH)
 	}
 
 	shot := filepath.Join(work, "screen.png")
