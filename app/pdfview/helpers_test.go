@@ -5,10 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,111 +13,45 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/vanthu/vanthu/inbox/pdfrender"
+	"github.com/vanthu/vanthu/internal/pdfwasmtest"
 	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/signing/demodoc"
-	"github.com/vanthu/vanthu/signing/demopki"
 )
 
 // testCache is the compilation cache of PDFium the tests share, filled
 // once by this test binary, or under -race by the same tests built
-// without the race detector (fillEnv), which compiles ten times faster.
-var testCache string
+// without the race detector (PDFVIEW_TEST_FILL_CACHE), which compiles ten
+// times faster. That build uses Fyne's headless driver (-tags ci): it
+// needs no cgo.
+var testCache = &pdfwasmtest.Cache{
+	Name:      "pdfview",
+	Fill:      fillCache,
+	FillEnv:   "PDFVIEW_TEST_FILL_CACHE",
+	TestFlags: []string{"-tags", "ci"},
+}
 
-// fillEnv names the compilation cache directory that the test binary is
-// to fill, instead of running the tests.
-const fillEnv = "PDFVIEW_TEST_FILL_CACHE"
-
-var (
-	warmOnce  sync.Once
-	warmErr   error
-	sharedMu  sync.Mutex
-	sharedRnd *pdfrender.Renderer
-	pkiOnce   sync.Once
-	pkiVal    *demopki.PKI
-	pkiErr    error
-)
+// sharedRnd is the Renderer the tests share.
+var sharedRnd pdfwasmtest.Shared[*pdfrender.Renderer]
 
 func TestMain(m *testing.M) {
-	if dir := os.Getenv(fillEnv); dir != "" {
-		r, err := pdfrender.New(context.Background(), pdfrender.Options{CacheDir: dir})
-		if err == nil {
-			err = r.Close()
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(runTests(m))
+	os.Exit(testCache.Main(m, &sharedRnd))
 }
 
-func runTests(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "pdfview-test-")
+// fillCache fills the compilation cache dir.
+func fillCache(dir string) error {
+	r, err := pdfrender.New(context.Background(), pdfrender.Options{CacheDir: dir})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return err
 	}
-	defer os.RemoveAll(dir)
-	testCache = filepath.Join(dir, "cache")
-	code := m.Run()
-	if sharedRnd != nil {
-		if err := sharedRnd.Close(); err != nil {
-			fmt.Fprintln(os.Stderr, "Close:", err)
-			code = 1
-		}
-	}
-	return code
-}
-
-// warmCache fills testCache.
-func warmCache(t testing.TB) {
-	t.Helper()
-	warmOnce.Do(func() {
-		if !raceDetector {
-			var r *pdfrender.Renderer
-			if r, warmErr = pdfrender.New(context.Background(), pdfrender.Options{CacheDir: testCache}); warmErr == nil {
-				warmErr = r.Close()
-			}
-			return
-		}
-		gocmd, err := exec.LookPath("go")
-		if err != nil {
-			warmErr = err
-			return
-		}
-		bin := filepath.Join(filepath.Dir(testCache), "filler.test")
-		build := exec.Command(gocmd, "test", "-tags", "ci", "-c", "-o", bin, ".")
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if msg, err := build.CombinedOutput(); err != nil {
-			warmErr = fmt.Errorf("go test -c: %w\n%s", err, msg)
-			return
-		}
-		fill := exec.Command(bin)
-		fill.Env = append(os.Environ(), fillEnv+"="+testCache)
-		if msg, err := fill.CombinedOutput(); err != nil {
-			warmErr = fmt.Errorf("filling the compilation cache: %w\n%s", err, msg)
-		}
-	})
-	if warmErr != nil {
-		t.Fatal(warmErr)
-	}
+	return r.Close()
 }
 
 // renderer returns the Renderer the tests share.
 func renderer(t testing.TB) *pdfrender.Renderer {
 	t.Helper()
-	sharedMu.Lock()
-	defer sharedMu.Unlock()
-	if sharedRnd == nil {
-		warmCache(t)
-		r, err := pdfrender.New(context.Background(), pdfrender.Options{CacheDir: testCache})
-		if err != nil {
-			t.Fatalf("pdfrender.New: %v", err)
-		}
-		sharedRnd = r
-	}
-	return sharedRnd
+	return sharedRnd.Get(t, func() (*pdfrender.Renderer, error) {
+		return pdfrender.New(context.Background(), pdfrender.Options{CacheDir: testCache.Warm(t)})
+	})
 }
 
 // viewer is a Viewer in a test window of the given size, with a channel
@@ -152,15 +83,6 @@ func (v *viewer) wait(t *testing.T) {
 	}
 }
 
-func writeTemp(t testing.TB, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // signedDoc is a demo document of at least pages pages signed by the
 // leader, with the signature image in the space the document keeps for it.
 type signedDoc struct {
@@ -171,29 +93,9 @@ type signedDoc struct {
 
 func signedPDF(t *testing.T, pages int) signedDoc {
 	t.Helper()
-	spec := demodoc.Example(demodoc.CongVan, 7)
-	spec.Pages = pages
-	doc, err := demodoc.Generate(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pkiOnce.Do(func() { pkiVal, pkiErr = demopki.New(demopki.Options{NoServers: true}) })
-	if pkiErr != nil {
-		t.Fatal(pkiErr)
-	}
-	in := writeTemp(t, "unsigned.pdf", doc.PDF)
-	out := filepath.Join(t.TempDir(), "signed.pdf")
-	rect := doc.SignatureRect
-	res, err := signing.SignPDFFile(t.Context(), in, out, signing.PDFOptions{
-		Signer: signing.Signer{Key: pkiVal.Leader.Key, Chain: pkiVal.Leader.Chain},
-		Appearance: signing.Appearance{
-			Kind: signing.AppearancePersonal, Page: doc.SignaturePage, Rect: &rect, ImageOnly: true,
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return signedDoc{path: out, doc: doc, result: res}
+	doc := pdfwasmtest.Example(t, demodoc.CongVan, 7, pages)
+	path, res := pdfwasmtest.Sign(t, doc)
+	return signedDoc{path: path, doc: doc, result: res}
 }
 
 // formBomb returns a one-page PDF whose page draws a form that draws the

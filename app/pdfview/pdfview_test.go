@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/vanthu/vanthu/inbox/pdfrender"
+	"github.com/vanthu/vanthu/internal/pdfwasmtest"
 )
 
 // TestNavigate loads a three-page signed dispatch: the label follows the
@@ -157,7 +158,7 @@ func TestBrokenFile(t *testing.T) {
 		name, path string
 		want       error
 	}{
-		{"damaged", writeTemp(t, "broken.pdf", append([]byte("%PDF-1.7\n"), strings.Repeat("hỏng ", 2000)...)), pdfrender.ErrNotPDF},
+		{"damaged", pdfwasmtest.WriteTemp(t, "broken.pdf", append([]byte("%PDF-1.7\n"), strings.Repeat("hỏng ", 2000)...)), pdfrender.ErrNotPDF},
 		{"missing", t.TempDir() + "/missing.pdf", fs.ErrNotExist},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,8 +179,8 @@ func TestBrokenFile(t *testing.T) {
 // (next, next) are not all drawn in turn: the viewer ends on the last one
 // asked for.
 func TestRenderingPlaceholder(t *testing.T) {
-	warmCache(t)
-	r, err := pdfrender.New(t.Context(), pdfrender.Options{CacheDir: testCache, Workers: 1})
+	testCache.Warm(t)
+	r, err := pdfrender.New(t.Context(), pdfrender.Options{CacheDir: testCache.Dir(), Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +191,7 @@ func TestRenderingPlaceholder(t *testing.T) {
 	v.wait(t)
 
 	// Hold the only worker with a page that draws for ever.
-	bomb, err := r.OpenFile(t.Context(), writeTemp(t, "bomb.pdf", formBomb()))
+	bomb, err := r.OpenFile(t.Context(), pdfwasmtest.WriteTemp(t, "bomb.pdf", formBomb()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,9 +81,9 @@ func BenchmarkViewerFirstPageWarm(b *testing.B) {
 func BenchmarkViewerFirstPageColdCache(b *testing.B) {
 	test.NewTempApp(b)
 	path := benchSigned(b)
-	warmCache(b)
+	testCache.Warm(b)
 	for b.Loop() {
-		r, err := pdfrender.New(context.Background(), pdfrender.Options{CacheDir: testCache})
+		r, err := pdfrender.New(context.Background(), pdfrender.Options{CacheDir: testCache.Dir()})
 		if err != nil {
 			b.Fatal(err)
 		}

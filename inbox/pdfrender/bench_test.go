@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/vanthu/vanthu/internal/pdfwasmtest"
 	"github.com/vanthu/vanthu/signing/demodoc"
 )
 
@@ -26,8 +27,8 @@ func firstPage(b *testing.B, ctx context.Context, r *Renderer, path string) {
 }
 
 func benchDoc(b *testing.B) string {
-	s := signDoc(b, example(b, demodoc.CongVan, 1, 1))
-	return writeTemp(b, "signed.pdf", s.pdf)
+	s := signDoc(b, pdfwasmtest.Example(b, demodoc.CongVan, 1, 1))
+	return pdfwasmtest.WriteTemp(b, "signed.pdf", s.pdf)
 }
 
 // BenchmarkFirstPageColdNoCache compiles PDFium from scratch.
@@ -49,9 +50,9 @@ func BenchmarkFirstPageColdNoCache(b *testing.B) {
 // compilation cache (filled by this binary: wazero keys it by its version).
 func BenchmarkFirstPageColdCache(b *testing.B) {
 	path := benchDoc(b)
-	warmCache(b)
+	testCache.Warm(b)
 	for b.Loop() {
-		r, err := New(b.Context(), Options{CacheDir: testCache})
+		r, err := New(b.Context(), Options{CacheDir: testCache.Dir()})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -74,7 +75,7 @@ func BenchmarkFirstPageWarm(b *testing.B) {
 
 // BenchmarkRenderPage draws a page of an open document at 100% and 200%.
 func BenchmarkRenderPage(b *testing.B) {
-	s := signDoc(b, example(b, demodoc.CongVan, 1, 1))
+	s := signDoc(b, pdfwasmtest.Example(b, demodoc.CongVan, 1, 1))
 	d := open(b, newRenderer(b, Options{}), s.pdf)
 	for _, zoom := range []float64{1, 2} {
 		b.Run(map[float64]string{1: "100%", 2: "200%"}[zoom], func(b *testing.B) {

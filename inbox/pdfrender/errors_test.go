@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/pdfwasmtest"
 	"github.com/vanthu/vanthu/signing/demodoc"
 )
 
@@ -18,7 +19,7 @@ import (
 // use: each gives an error of the right kind, none a panic.
 func TestBrokenInput(t *testing.T) {
 	r := shared(t)
-	good := example(t, demodoc.CongVan, 4, 1).PDF
+	good := pdfwasmtest.Example(t, demodoc.CongVan, 4, 1).PDF
 	tests := []struct {
 		name string
 		data []byte
@@ -53,8 +54,8 @@ func TestBrokenInput(t *testing.T) {
 // encrypt returns pdf protected by a user password, made by qpdf.
 func encrypt(t *testing.T, pdf []byte) []byte {
 	t.Helper()
-	tool := need(t, "qpdf", "qpdf")
-	in := writeTemp(t, "plain.pdf", pdf)
+	tool := pdfwasmtest.Need(t, "qpdf", "qpdf")
+	in := pdfwasmtest.WriteTemp(t, "plain.pdf", pdf)
 	out := filepath.Join(t.TempDir(), "encrypted.pdf")
 	if msg, err := exec.Command(tool, "--encrypt", "mật-khẩu", "owner", "256", "--", in, out).CombinedOutput(); err != nil {
 		t.Fatalf("qpdf: %v\n%s", err, msg)
@@ -115,7 +116,7 @@ func TestClose(t *testing.T) {
 	r := newRenderer(t, Options{})
 	pdf := pagesPDF(testPage{})
 	d := open(t, r, pdf)
-	path := writeTemp(t, "doc.pdf", pdf)
+	path := pdfwasmtest.WriteTemp(t, "doc.pdf", pdf)
 	f, err := r.OpenFile(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
@@ -149,8 +150,8 @@ func TestClose(t *testing.T) {
 func TestConcurrent(t *testing.T) {
 	r := shared(t)
 	docs := []*Doc{
-		open(t, r, example(t, demodoc.CongVan, 5, 2).PDF),
-		open(t, r, example(t, demodoc.QuyetDinh, 6, 1).PDF),
+		open(t, r, pdfwasmtest.Example(t, demodoc.CongVan, 5, 2).PDF),
+		open(t, r, pdfwasmtest.Example(t, demodoc.QuyetDinh, 6, 1).PDF),
 		open(t, r, pagesPDF(testPage{content: "0 g 100 100 200 200 re f"}, testPage{extra: "/Rotate 90", content: "0 g 0 0 50 50 re f"})),
 	}
 	const scale = 0.5
@@ -167,7 +168,7 @@ func TestConcurrent(t *testing.T) {
 		want = append(want, pages)
 	}
 	rounds := 3
-	if raceDetector {
+	if pdfwasmtest.Race {
 		rounds = 1
 	}
 	var wg sync.WaitGroup

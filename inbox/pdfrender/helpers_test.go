@@ -11,102 +11,45 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/pdfwasmtest"
 	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/signing/demodoc"
-	"github.com/vanthu/vanthu/signing/demopki"
 	"github.com/vanthu/vanthu/signing/sample"
 )
 
-// testCache is the compilation cache the tests share. It is filled once,
-// by this test binary, or under -race by the same tests built without the
-// race detector (fillEnv), which compiles PDFium ten times faster.
-// (wazero keys its cache by its version, which it cannot tell in a test
-// binary: the cache of a command such as testdata/firstpage does not
-// serve the tests.)
-var testCache string
+// testCache is the compilation cache the tests share, filled by this
+// test binary, or under -race by the same tests built without the race
+// detector (PDFRENDER_TEST_FILL_CACHE), which compiles PDFium ten times
+// faster.
+var testCache = &pdfwasmtest.Cache{
+	Name:    "pdfrender",
+	Fill:    fillCache,
+	FillEnv: "PDFRENDER_TEST_FILL_CACHE",
+}
 
-// fillEnv names the compilation cache directory that the test binary is
-// to fill, instead of running the tests.
-const fillEnv = "PDFRENDER_TEST_FILL_CACHE"
-
-var (
-	toolOnce sync.Once
-	toolPath string
-	toolErr  error
-	warmOnce sync.Once
-	warmErr  error
-
-	sharedMu  sync.Mutex
-	sharedRnd *Renderer
-
-	pkiOnce sync.Once
-	pkiVal  *demopki.PKI
-	pkiErr  error
-)
+// sharedRnd is the Renderer with two workers that the tests share.
+var sharedRnd pdfwasmtest.Shared[*Renderer]
 
 func TestMain(m *testing.M) {
-	if dir := os.Getenv(fillEnv); dir != "" {
-		r, err := New(context.Background(), Options{CacheDir: dir})
-		if err == nil {
-			err = r.Close()
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(runTests(m))
+	os.Exit(testCache.Main(m, &sharedRnd))
 }
 
-func runTests(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "pdfrender-test-")
+// fillCache fills the compilation cache dir.
+func fillCache(dir string) error {
+	r, err := New(context.Background(), Options{CacheDir: dir})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return err
 	}
-	defer os.RemoveAll(dir)
-	testCache = filepath.Join(dir, "cache")
-	code := m.Run()
-	if sharedRnd != nil {
-		if err := sharedRnd.Close(); err != nil {
-			fmt.Fprintln(os.Stderr, "Close:", err)
-			code = 1
-		}
-	}
-	return code
-}
-
-// firstpageTool builds testdata/firstpage, without the race detector.
-func firstpageTool(t testing.TB) string {
-	t.Helper()
-	toolOnce.Do(func() {
-		gocmd, err := exec.LookPath("go")
-		if err != nil {
-			toolErr = err
-			return
-		}
-		toolPath = filepath.Join(filepath.Dir(testCache), "firstpage")
-		cmd := exec.Command(gocmd, "build", "-o", toolPath, "./testdata/firstpage")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			toolErr = fmt.Errorf("go build ./testdata/firstpage: %w\n%s", err, msg)
-		}
-	})
-	if toolErr != nil {
-		t.Fatal(toolErr)
-	}
-	return toolPath
+	return r.Close()
 }
 
 // firstpage runs testdata/firstpage with args and the PDF, in env.
 func firstpage(t testing.TB, env []string, pdf string, args ...string) (newTime, firstPage time.Duration) {
 	t.Helper()
-	cmd := exec.Command(firstpageTool(t), append(args, pdf)...)
+	cmd := exec.Command(testCache.BuildTool(t, "firstpage"), append(args, pdf)...)
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.Output()
 	if err != nil {
@@ -123,75 +66,24 @@ func firstpage(t testing.TB, env []string, pdf string, args ...string) (newTime,
 	return newTime, firstPage
 }
 
-// warmCache fills testCache.
-func warmCache(t testing.TB) {
-	t.Helper()
-	warmOnce.Do(func() {
-		if !raceDetector {
-			var r *Renderer
-			if r, warmErr = New(context.Background(), Options{CacheDir: testCache}); warmErr == nil {
-				warmErr = r.Close()
-			}
-			return
-		}
-		gocmd, err := exec.LookPath("go")
-		if err != nil {
-			warmErr = err
-			return
-		}
-		bin := filepath.Join(filepath.Dir(testCache), "filler.test")
-		build := exec.Command(gocmd, "test", "-c", "-o", bin, ".")
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if msg, err := build.CombinedOutput(); err != nil {
-			warmErr = fmt.Errorf("go test -c: %w\n%s", err, msg)
-			return
-		}
-		fill := exec.Command(bin)
-		fill.Env = append(os.Environ(), fillEnv+"="+testCache)
-		if msg, err := fill.CombinedOutput(); err != nil {
-			warmErr = fmt.Errorf("filling the compilation cache: %w\n%s", err, msg)
-		}
-	})
-	if warmErr != nil {
-		t.Fatal(warmErr)
-	}
-}
-
 // newRenderer returns a Renderer on the shared cache, closed at the end of
 // the test.
 func newRenderer(t testing.TB, opts Options) *Renderer {
 	t.Helper()
 	if opts.CacheDir == "" && !opts.MemoryCacheOnly {
-		warmCache(t)
-		opts.CacheDir = testCache
+		opts.CacheDir = testCache.Warm(t)
 	}
 	r, err := New(t.Context(), opts)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := r.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return r
+	return pdfwasmtest.CloseAtEnd(t, r, err)
 }
 
 // shared returns the Renderer with two workers that the tests share: under
 // -race every wazero runtime costs seconds.
 func shared(t testing.TB) *Renderer {
 	t.Helper()
-	sharedMu.Lock()
-	defer sharedMu.Unlock()
-	if sharedRnd == nil {
-		warmCache(t)
-		r, err := New(context.Background(), Options{CacheDir: testCache, Workers: 2})
-		if err != nil {
-			t.Fatalf("New: %v", err)
-		}
-		sharedRnd = r
-	}
-	return sharedRnd
+	return sharedRnd.Get(t, func() (*Renderer, error) {
+		return New(context.Background(), Options{CacheDir: testCache.Warm(t), Workers: 2})
+	})
 }
 
 // open opens pdf with r, closed at the end of the test.
@@ -209,45 +101,6 @@ func open(t testing.TB, r *Renderer, pdf []byte) *Doc {
 	return d
 }
 
-func writeTemp(t testing.TB, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func need(t testing.TB, tool, debianPackage string) string {
-	t.Helper()
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		t.Fatalf("%s not found: the tests of inbox/pdfrender need it (Debian package %s)", tool, debianPackage)
-	}
-	return p
-}
-
-// example generates a demo document of the given kind and minimum pages.
-func example(t testing.TB, kind demodoc.Kind, seed int64, pages int) *demodoc.Document {
-	t.Helper()
-	spec := demodoc.Example(kind, seed)
-	spec.Pages = pages
-	doc, err := demodoc.Generate(spec)
-	if err != nil {
-		t.Fatalf("demodoc: %v", err)
-	}
-	return doc
-}
-
-func testPKI(t testing.TB) *demopki.PKI {
-	t.Helper()
-	pkiOnce.Do(func() { pkiVal, pkiErr = demopki.New(demopki.Options{NoServers: true}) })
-	if pkiErr != nil {
-		t.Fatalf("demo PKI: %v", pkiErr)
-	}
-	return pkiVal
-}
-
 // signed is a demo document signed by the leader with a visible signature
 // (the blue signature image) in the space the document keeps for it.
 type signed struct {
@@ -258,23 +111,8 @@ type signed struct {
 
 func signDoc(t testing.TB, doc *demodoc.Document) signed {
 	t.Helper()
-	p := testPKI(t)
-	in := writeTemp(t, "unsigned.pdf", doc.PDF)
-	out := filepath.Join(t.TempDir(), "signed.pdf")
-	rect := doc.SignatureRect
-	res, err := signing.SignPDFFile(t.Context(), in, out, signing.PDFOptions{
-		Signer: signing.Signer{Key: p.Leader.Key, Chain: p.Leader.Chain},
-		Appearance: signing.Appearance{
-			Kind:      signing.AppearancePersonal,
-			Page:      doc.SignaturePage,
-			Rect:      &rect,
-			ImageOnly: true,
-		},
-	})
-	if err != nil {
-		t.Fatalf("SignPDFFile: %v", err)
-	}
-	pdf, err := os.ReadFile(out)
+	path, res := pdfwasmtest.Sign(t, doc)
+	pdf, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,8 +150,8 @@ func counts(img *image.RGBA, r image.Rectangle) (nonWhite, blue int) {
 // poppler renders page (1-based) of pdf with pdftoppm at the given scale.
 func poppler(t testing.TB, pdf []byte, page int, scale float64) image.Image {
 	t.Helper()
-	tool := need(t, "pdftoppm", "poppler-utils")
-	in := writeTemp(t, "in.pdf", pdf)
+	tool := pdfwasmtest.Need(t, "pdftoppm", "poppler-utils")
+	in := pdfwasmtest.WriteTemp(t, "in.pdf", pdf)
 	prefix := filepath.Join(t.TempDir(), "page")
 	dpi := fmt.Sprintf("%g", scale*72)
 	out, err := exec.Command(tool, "-png", "-r", dpi, "-f", fmt.Sprint(page), "-l", fmt.Sprint(page), "-singlefile", in, prefix).CombinedOutput()
@@ -363,19 +201,7 @@ func pagesPDF(pages ...testPage) []byte {
 // the next one fanout times, depth levels deep: fanout^depth paths from a
 // file of a few kilobytes.
 func formBombPDF(depth, fanout int) []byte {
-	f := &sample.Objects{}
-	catalog := f.Reserve()
-	pages := f.Reserve()
-	prev := f.Add(sample.Stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842]", []byte("0 0 1 1 re f")))
-	for range depth {
-		draw := strings.Repeat("/X Do ", fanout)
-		prev = f.Add(sample.Stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /XObject << /X %d 0 R >> >>", prev),
-			[]byte(draw)))
-	}
-	content := f.Add(sample.Stream("", []byte("/X Do")))
-	page := f.Add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /X %d 0 R >> >> /Contents %d 0 R >>",
-		pages, prev, content))
-	f.Set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
-	f.Set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
-	return f.Bytes(catalog)
+	return pdfwasmtest.FormBombPDF(depth, fanout, func(f *sample.Objects) int {
+		return f.Add(sample.Stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842]", []byte("0 0 1 1 re f")))
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vanthu/vanthu/internal/pdfwasmtest"
 	"github.com/vanthu/vanthu/signing/demodoc"
 )
 
@@ -21,7 +22,7 @@ func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
 // appearance) after.
 func TestSignatureAppearanceIsDrawn(t *testing.T) {
 	r := shared(t)
-	doc := example(t, demodoc.CongVan, 2, 1)
+	doc := pdfwasmtest.Example(t, demodoc.CongVan, 2, 1)
 	s := signDoc(t, doc)
 	if s.result.Page != doc.SignaturePage {
 		t.Fatalf("signature on page %d, want %d", s.result.Page, doc.SignaturePage)
@@ -158,7 +159,7 @@ func TestBlankPageIsWhite(t *testing.T) {
 // pdftoppm draws at the same resolution: same size, and nearly the same
 // pixels (the two differ in anti-aliasing only).
 func TestMatchesPoppler(t *testing.T) {
-	doc := signDoc(t, example(t, demodoc.QuyetDinh, 3, 1))
+	doc := signDoc(t, pdfwasmtest.Example(t, demodoc.QuyetDinh, 3, 1))
 	d := open(t, shared(t), doc.pdf)
 	const scale = 1.0
 	i := doc.doc.SignaturePage - 1
@@ -207,7 +208,7 @@ func TestMatchesPoppler(t *testing.T) {
 func TestDefaultCacheDir(t *testing.T) {
 	home := t.TempDir()
 	env := []string{"XDG_CACHE_HOME=" + home, "HOME=" + home}
-	pdf := writeTemp(t, "doc.pdf", pagesPDF(testPage{}))
+	pdf := pdfwasmtest.WriteTemp(t, "doc.pdf", pagesPDF(testPage{}))
 	firstpage(t, env, pdf)
 	dir := home + "/vanthu/wazero"
 	out, err := exec.Command("find", dir, "-maxdepth", "1", "-name", "wazero-*").Output()

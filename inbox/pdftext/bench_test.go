@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/vanthu/vanthu/internal/pdfwasmtest"
 	"github.com/vanthu/vanthu/signing/demodoc"
 )
 
@@ -12,7 +13,7 @@ import (
 func BenchmarkText(b *testing.B) {
 	e := newExtractor(b, Options{})
 	for _, pages := range []int{1, 20} {
-		doc := example(b, demodoc.CongVan, 1, pages)
+		doc := pdfwasmtest.Example(b, demodoc.CongVan, 1, pages)
 		b.Run(map[int]string{1: "1page", 20: "20pages"}[pages], func(b *testing.B) {
 			b.SetBytes(int64(len(doc.PDF)))
 			r := bytes.NewReader(doc.PDF)
@@ -29,7 +30,7 @@ func BenchmarkText(b *testing.B) {
 // BenchmarkTextParallel reads the 20-page document with two workers.
 func BenchmarkTextParallel(b *testing.B) {
 	e := newExtractor(b, Options{Workers: 2})
-	doc := example(b, demodoc.CongVan, 1, 20)
+	doc := pdfwasmtest.Example(b, demodoc.CongVan, 1, 20)
 	b.SetBytes(int64(len(doc.PDF)))
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

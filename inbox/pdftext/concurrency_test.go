@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/vanthu/vanthu/internal/pdfwasmtest"
 	"github.com/vanthu/vanthu/signing/demodoc"
 )
 
@@ -17,7 +18,7 @@ func TestConcurrent(t *testing.T) {
 	var docs [][]byte
 	var want []string
 	for i, kind := range demodoc.Kinds() {
-		doc := example(t, kind, int64(20+i), 1+i%2)
+		doc := pdfwasmtest.Example(t, kind, int64(20+i), 1+i%2)
 		text, err := textOf(t, e, doc.PDF)
 		if err != nil {
 			t.Fatal(err)
@@ -27,7 +28,7 @@ func TestConcurrent(t *testing.T) {
 	docs, want = append(docs, []byte("not a pdf")), append(want, "")
 
 	rounds := 2 * len(docs)
-	if raceDetector {
+	if pdfwasmtest.Race {
 		rounds = len(docs) - 2
 	}
 	var wg sync.WaitGroup
@@ -58,10 +59,10 @@ func TestMemory(t *testing.T) {
 	warmCache(t)
 	var pdfs []string
 	for i := range 10 {
-		doc := example(t, demodoc.Kinds()[i%5], int64(40+i), 1+i%4)
-		pdfs = append(pdfs, writeTemp(t, fmt.Sprintf("%d.pdf", i), doc.PDF))
+		doc := pdfwasmtest.Example(t, demodoc.Kinds()[i%5], int64(40+i), 1+i%4)
+		pdfs = append(pdfs, pdfwasmtest.WriteTemp(t, fmt.Sprintf("%d.pdf", i), doc.PDF))
 	}
-	r := startup(t, testCache, 100, 2, pdfs...)
+	r := startup(t, testCache.Dir(), 100, 2, pdfs...)
 	t.Logf("RSS after the first document %d MiB, after 100 %d MiB, peak %d MiB",
 		r.firstRSS>>20, r.rss>>20, r.peak>>20)
 	if r.peak > 256<<20 {

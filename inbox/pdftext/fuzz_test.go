@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/vanthu/vanthu/internal/pdfwasmtest"
 	"github.com/vanthu/vanthu/signing/demodoc"
 )
 
@@ -16,7 +17,7 @@ import (
 // documents of the other tests. It must not panic, must return valid NFC
 // text within MaxBytes, and its errors must wrap the package's.
 func FuzzText(f *testing.F) {
-	doc := example(f, demodoc.ThongBao, 30, 0)
+	doc := pdfwasmtest.Example(f, demodoc.ThongBao, 30, 0)
 	f.Add(doc.PDF)
 	f.Add(doc.PDF[:len(doc.PDF)/2])
 	f.Add(linesPDF([]string{"Trang so 1", "Trang so 2"}))

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/vanthu/vanthu/internal/pdfwasmtest"
 	"github.com/vanthu/vanthu/signing/demodoc"
 	"github.com/vanthu/vanthu/signing/sample"
 )
@@ -24,59 +25,18 @@ import (
 // testCache is the compilation cache the tests share. It is filled once by
 // the startup command (testdata/startup), built without the race detector:
 // under -race, wazero's compiler would take minutes.
-var testCache string
+var testCache = &pdfwasmtest.Cache{Name: "pdftext"}
 
 var (
-	tools     = map[string]string{} // built commands, by package directory
-	toolsMu   sync.Mutex
 	warmOnce  sync.Once
 	warmErr   error
 	warmPDF   string        // the PDF read by the warm-up
 	coldStart startupResult // the warm-up: a start with an empty cache
-	sharedMu  sync.Mutex
-	sharedExt *Extractor
+	sharedExt pdfwasmtest.Shared[*Extractor]
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(runTests(m))
-}
-
-func runTests(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "pdftext-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	testCache = filepath.Join(dir, "cache")
-	code := m.Run()
-	if sharedExt != nil {
-		if err := sharedExt.Close(); err != nil {
-			fmt.Fprintln(os.Stderr, "Close:", err)
-			code = 1
-		}
-	}
-	return code
-}
-
-// buildTool builds the command in testdata/name without the race detector
-// and returns its path.
-func buildTool(t testing.TB, name string) string {
-	t.Helper()
-	toolsMu.Lock()
-	defer toolsMu.Unlock()
-	if p, ok := tools[name]; ok {
-		return p
-	}
-	gocmd := need(t, "go", "golang")
-	out := filepath.Join(filepath.Dir(testCache), name)
-	cmd := exec.Command(gocmd, "build", "-o", out, "./testdata/"+name)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./testdata/%s: %v\n%s", name, err, msg)
-	}
-	tools[name] = out
-	return out
+	os.Exit(testCache.Main(m, &sharedExt))
 }
 
 // startupResult is what testdata/startup measured.
@@ -90,7 +50,7 @@ type startupResult struct {
 func startup(t testing.TB, dir string, n, workers int, pdfs ...string) startupResult {
 	t.Helper()
 	args := append([]string{"-cache", dir, "-n", fmt.Sprint(n), "-workers", fmt.Sprint(workers)}, pdfs...)
-	out, err := exec.Command(buildTool(t, "startup"), args...).Output()
+	out, err := exec.Command(testCache.BuildTool(t, "startup"), args...).Output()
 	if err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
@@ -115,11 +75,11 @@ func warmCache(t testing.TB) {
 			warmErr = err
 			return
 		}
-		warmPDF = filepath.Join(filepath.Dir(testCache), "warm.pdf")
+		warmPDF = filepath.Join(filepath.Dir(testCache.Dir()), "warm.pdf")
 		if warmErr = os.WriteFile(warmPDF, doc.PDF, 0o600); warmErr != nil {
 			return
 		}
-		coldStart = startup(t, testCache, 1, 1, warmPDF)
+		coldStart = startup(t, testCache.Dir(), 1, 1, warmPDF)
 	})
 	if warmErr != nil {
 		t.Fatal(warmErr)
@@ -132,56 +92,20 @@ func newExtractor(t testing.TB, opts Options) *Extractor {
 	t.Helper()
 	if opts.CacheDir == "" {
 		warmCache(t)
-		opts.CacheDir = testCache
+		opts.CacheDir = testCache.Dir()
 	}
 	e, err := New(t.Context(), opts)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := e.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return e
+	return pdfwasmtest.CloseAtEnd(t, e, err)
 }
 
 // shared returns the Extractor with default options (two workers) that
 // the tests share: under -race every wazero runtime costs seconds.
 func shared(t testing.TB) *Extractor {
 	t.Helper()
-	sharedMu.Lock()
-	defer sharedMu.Unlock()
-	if sharedExt == nil {
+	return sharedExt.Get(t, func() (*Extractor, error) {
 		warmCache(t)
-		e, err := New(context.Background(), Options{CacheDir: testCache, Workers: 2})
-		if err != nil {
-			t.Fatalf("New: %v", err)
-		}
-		sharedExt = e
-	}
-	return sharedExt
-}
-
-// need returns the path of an external tool, failing the test when it is
-// missing.
-func need(t testing.TB, tool, debianPackage string) string {
-	t.Helper()
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		t.Fatalf("%s not found: the tests of inbox/pdftext need it (Debian package %s)", tool, debianPackage)
-	}
-	return p
-}
-
-// writeTemp writes data to a file in the test's directory.
-func writeTemp(t testing.TB, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+		return New(context.Background(), Options{CacheDir: testCache.Dir(), Workers: 2})
+	})
 }
 
 // poppler returns the text pdftotext finds in the PDF.
@@ -197,8 +121,8 @@ func poppler(t testing.TB, pdf []byte, args ...string) string {
 // popplerErr is poppler for PDFs pdftotext may refuse.
 func popplerErr(t testing.TB, pdf []byte, args ...string) (string, error) {
 	t.Helper()
-	tool := need(t, "pdftotext", "poppler-utils")
-	path := writeTemp(t, "in.pdf", pdf)
+	tool := pdfwasmtest.Need(t, "pdftotext", "poppler-utils")
+	path := pdfwasmtest.WriteTemp(t, "in.pdf", pdf)
 	args = append(append([]string{"-q", "-enc", "UTF-8"}, args...), path, "-")
 	out, err := exec.Command(tool, args...).Output()
 	return string(out), err
@@ -236,18 +160,6 @@ func diffWords(a, b map[string]bool) []string {
 	return out
 }
 
-// example generates a demo document of the given kind and minimum pages.
-func example(t testing.TB, kind demodoc.Kind, seed int64, pages int) *demodoc.Document {
-	t.Helper()
-	spec := demodoc.Example(kind, seed)
-	spec.Pages = pages
-	doc, err := demodoc.Generate(spec)
-	if err != nil {
-		t.Fatalf("demodoc: %v", err)
-	}
-	return doc
-}
-
 // pagesPDF returns a PDF whose pages draw the given contents with the
 // standard font /F1 (Helvetica).
 func pagesPDF(contents [][]byte, extraResources string) []byte {
@@ -280,23 +192,11 @@ func linesPDF(lines []string) []byte {
 // the next one fanout times, depth levels deep: fanout^depth text
 // objects from a file of a few kilobytes.
 func formBombPDF(depth, fanout int) []byte {
-	f := &sample.Objects{}
-	catalog := f.Reserve()
-	pages := f.Reserve()
-	font := f.Add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-	prev := f.Add(sample.Stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >>", font),
-		[]byte("BT /F1 1 Tf 10 10 Td (x) Tj ET")))
-	for range depth {
-		draw := strings.Repeat("/X Do ", fanout)
-		prev = f.Add(sample.Stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /XObject << /X %d 0 R >> >>", prev),
-			[]byte(draw)))
-	}
-	content := f.Add(sample.Stream("", []byte("/X Do")))
-	page := f.Add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /X %d 0 R >> >> /Contents %d 0 R >>",
-		pages, prev, content))
-	f.Set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
-	f.Set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
-	return f.Bytes(catalog)
+	return pdfwasmtest.FormBombPDF(depth, fanout, func(f *sample.Objects) int {
+		font := f.Add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+		return f.Add(sample.Stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >>", font),
+			[]byte("BT /F1 1 Tf 10 10 Td (x) Tj ET")))
+	})
 }
 
 // zeroPagePDF returns a PDF without pages.

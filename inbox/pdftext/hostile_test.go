@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/vanthu/vanthu/internal/pdfwasmtest"
 	"github.com/vanthu/vanthu/signing/demodoc"
 )
 
@@ -49,7 +50,7 @@ func TestDamaged(t *testing.T) {
 	lines := []string{"Trang so 1", "Trang so 2", "Trang so 3"}
 	small := linesPDF(lines)
 	xref := bytes.Index(small, []byte("xref\n0 "))
-	doc := example(t, demodoc.ToTrinh, 11, 2)
+	doc := pdfwasmtest.Example(t, demodoc.ToTrinh, 11, 2)
 	cases := map[string][]byte{
 		"xref offsets wrong": regexp.MustCompile(`\d{10} 00000 n`).ReplaceAll(small, []byte("0000000001 00000 n")),
 		"startxref wrong":    regexp.MustCompile(`startxref\n\d+`).ReplaceAll(small, []byte("startxref\n99999")),
@@ -75,10 +76,10 @@ func TestDamaged(t *testing.T) {
 }
 
 func TestEncrypted(t *testing.T) {
-	qpdf := need(t, "qpdf", "qpdf")
+	qpdf := pdfwasmtest.Need(t, "qpdf", "qpdf")
 	e := shared(t)
-	doc := example(t, demodoc.ThongBao, 12, 0)
-	in := writeTemp(t, "plain.pdf", doc.PDF)
+	doc := pdfwasmtest.Example(t, demodoc.ThongBao, 12, 0)
+	in := pdfwasmtest.WriteTemp(t, "plain.pdf", doc.PDF)
 	encrypt := func(user, owner string) []byte {
 		out := in + "." + owner + user + ".pdf"
 		cmd := exec.Command(qpdf, "--encrypt", user, owner, "256", "--", in, out)
@@ -124,7 +125,7 @@ func (r failingReader) ReadAt(p []byte, off int64) (int, error) {
 // PDF, and a file shorter than its size from a readable one.
 func TestReadError(t *testing.T) {
 	e := shared(t)
-	doc := example(t, demodoc.CongVan, 16, 0)
+	doc := pdfwasmtest.Example(t, demodoc.CongVan, 16, 0)
 	ioErr := errors.New("the network share went away")
 	got, err := e.Text(t.Context(), failingReader{doc.PDF, ioErr}, int64(len(doc.PDF)))
 	if !errors.Is(err, ioErr) || got != "" {
@@ -185,7 +186,7 @@ func TestMaxPages(t *testing.T) {
 // TestMaxBytes cuts a document's text in the middle of a Vietnamese
 // letter; TestAdd covers the limit in detail.
 func TestMaxBytes(t *testing.T) {
-	doc := example(t, demodoc.QuyetDinh, 13, 3)
+	doc := pdfwasmtest.Example(t, demodoc.QuyetDinh, 13, 3)
 	full, err := textOf(t, shared(t), doc.PDF)
 	if err != nil {
 		t.Fatal(err)
@@ -210,7 +211,7 @@ func TestMaxBytes(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	e := newExtractor(t, Options{Timeout: 300 * time.Millisecond})
 	bomb := formBombPDF(12, 8)
-	doc := example(t, demodoc.CongVan, 14, 0)
+	doc := pdfwasmtest.Example(t, demodoc.CongVan, 14, 0)
 	goroutines := runtime.NumGoroutine()
 	for range 2 {
 		t0 := time.Now()
@@ -246,7 +247,7 @@ func TestMaxMemory(t *testing.T) {
 	if !errors.Is(err, ErrTooBig) {
 		t.Errorf("got %v, want ErrTooBig", err)
 	}
-	doc := example(t, demodoc.CongVan, 15, 0)
+	doc := pdfwasmtest.Example(t, demodoc.CongVan, 15, 0)
 	if _, err := textOf(t, e, doc.PDF); err != nil {
 		t.Fatalf("after running out of memory: %v", err)
 	}
@@ -268,7 +269,7 @@ func TestCancel(t *testing.T) {
 
 func TestClose(t *testing.T) {
 	warmCache(t)
-	e, err := New(t.Context(), Options{CacheDir: testCache})
+	e, err := New(t.Context(), Options{CacheDir: testCache.Dir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/pdfwasmtest"
 	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/signing/demodoc"
 	"github.com/vanthu/vanthu/signing/demopki"
@@ -48,7 +49,7 @@ func TestVietnamese(t *testing.T) {
 			seed  int64
 			pages int
 		}{{1, 0}, {2, 0}, {3, 3}} {
-			doc := example(t, kind, tc.seed, tc.pages)
+			doc := pdfwasmtest.Example(t, kind, tc.seed, tc.pages)
 			t.Run(kind.String()+"/"+string(rune('0'+tc.seed)), func(t *testing.T) {
 				got, err := textOf(t, e, doc.PDF)
 				if err != nil {
@@ -62,8 +63,8 @@ func TestVietnamese(t *testing.T) {
 
 func TestTextFile(t *testing.T) {
 	e := shared(t)
-	doc := example(t, demodoc.QuyetDinh, 9, 2)
-	got, err := e.TextFile(t.Context(), writeTemp(t, "qd.pdf", doc.PDF))
+	doc := pdfwasmtest.Example(t, demodoc.QuyetDinh, 9, 2)
+	got, err := e.TextFile(t.Context(), pdfwasmtest.WriteTemp(t, "qd.pdf", doc.PDF))
 	if err != nil {
 		t.Fatalf("TextFile: %v", err)
 	}
@@ -82,8 +83,8 @@ func TestSigned(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pki.Close)
-	doc := example(t, demodoc.CongVan, 4, 0)
-	path := writeTemp(t, "draft.pdf", doc.PDF)
+	doc := pdfwasmtest.Example(t, demodoc.CongVan, 4, 0)
+	path := pdfwasmtest.WriteTemp(t, "draft.pdf", doc.PDF)
 
 	sign := func(in, name string, signer *demopki.Identity, app signing.Appearance) string {
 		out := filepath.Join(filepath.Dir(in), name)
@@ -135,7 +136,7 @@ func TestSigned(t *testing.T) {
 func TestStartCache(t *testing.T) {
 	warmCache(t)
 	cold := coldStart
-	warm := startup(t, testCache, 1, 1, warmPDF)
+	warm := startup(t, testCache.Dir(), 1, 1, warmPDF)
 	t.Logf("cold: New %v, first Text %v; warm: New %v, first Text %v",
 		cold.newTime.Round(time.Millisecond), cold.firstText.Round(time.Millisecond),
 		warm.newTime.Round(time.Millisecond), warm.firstText.Round(time.Millisecond))
@@ -145,11 +146,11 @@ func TestStartCache(t *testing.T) {
 
 	// Damage a copy of the cache: every file cut in half and overwritten.
 	dir := t.TempDir()
-	err := filepath.WalkDir(testCache, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(testCache.Dir(), func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(testCache, path)
+		rel, err := filepath.Rel(testCache.Dir(), path)
 		if err != nil {
 			return err
 		}

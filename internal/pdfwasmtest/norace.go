@@ -1,0 +1,5 @@
+//go:build !race
+
+package pdfwasmtest
+
+const race = false
