@@ -183,9 +183,9 @@ func (d *docList) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		r.id = 0
 		r.check.Hide()
 		for _, l := range []*widget.Label{r.prio, r.sender, r.code, r.date, r.due, r.state} {
-			l.SetText("")
+			setLabel(l, "", widget.MediumImportance, false)
 		}
-		r.subject.SetText(lang.L("Loading…"))
+		setLabel(r.subject, lang.L("Loading…"), widget.MediumImportance, false)
 		d.loadMore()
 		return
 	}
@@ -198,29 +198,36 @@ func (d *docList) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	r.check.OnChanged = nil
 	r.check.SetChecked(d.checked[s.ID])
 	r.check.OnChanged = func(on bool) { d.setChecked(r.id, on) }
-	r.prio.SetText("")
-	r.prio.Importance = widget.MediumImportance
+	bold := !s.Read
+	prio, prioImp := "", widget.MediumImportance
 	if s.Priority > inbox.PriorityNormal {
-		r.prio.SetText(priorityLabel(s.Priority))
-		r.prio.Importance = widget.WarningImportance
+		prio, prioImp = priorityLabel(s.Priority), widget.WarningImportance
 		if s.Priority >= inbox.PriorityVeryUrgent {
-			r.prio.Importance = widget.DangerImportance
+			prioImp = widget.DangerImportance
 		}
 	}
-	r.sender.SetText(s.Sender.Name)
-	r.code.SetText(codeOf(s.CodeNumber, s.CodeNotation))
-	r.subject.SetText(s.Subject)
-	r.date.SetText(formatDate(s.Date))
-	r.due.SetText(formatDate(s.Deadline))
-	r.due.Importance = widget.MediumImportance
+	dueImp := widget.MediumImportance
 	if s.Overdue {
-		r.due.Importance = widget.DangerImportance
+		dueImp = widget.DangerImportance
 	}
-	r.state.SetText(stateLabel(s.State))
-	for _, l := range []*widget.Label{r.prio, r.sender, r.code, r.subject, r.date, r.due, r.state} {
-		l.TextStyle.Bold = !s.Read
-		l.Refresh()
+	setLabel(r.prio, prio, prioImp, bold)
+	setLabel(r.sender, s.Sender.Name, widget.MediumImportance, bold)
+	setLabel(r.code, codeOf(s.CodeNumber, s.CodeNotation), widget.MediumImportance, bold)
+	setLabel(r.subject, s.Subject, widget.MediumImportance, bold)
+	setLabel(r.date, formatDate(s.Date), widget.MediumImportance, bold)
+	setLabel(r.due, formatDate(s.Deadline), dueImp, bold)
+	setLabel(r.state, stateLabel(s.State), widget.MediumImportance, bold)
+}
+
+// setLabel gives a list cell its text and style, redrawing it only when
+// they change: a refresh shapes and truncates the text again, most of
+// the time a keystroke in the search box costs.
+func setLabel(l *widget.Label, text string, imp widget.Importance, bold bool) {
+	if l.Text == text && l.Importance == imp && l.TextStyle.Bold == bold {
+		return
 	}
+	l.Text, l.Importance, l.TextStyle.Bold = text, imp, bold
+	l.Refresh()
 }
 
 func (d *docList) setChecked(id int64, on bool) {
