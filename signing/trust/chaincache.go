@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/binary"
+	"hash"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,9 +56,7 @@ func poolDigest(roots, intermediates []*x509.Certificate) []byte {
 	return h.Sum(nil)
 }
 
-type hashWriter interface{ Write([]byte) (int, error) }
-
-func writeRaw(h hashWriter, raw []byte) {
+func writeRaw(h hash.Hash, raw []byte) {
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], uint64(len(raw)))
 	h.Write(n[:])
