@@ -50,36 +50,52 @@ func (s *Store) PutBlob(ctx context.Context, r io.Reader) (Blob, error) {
 	// A file that fits in memory is hashed before anything is written:
 	// one already stored costs no file at all (a created and removed file
 	// costs more than reading it, on some file systems much more).
-	buf := blobBuffers.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= memBlob*2 {
-			buf.Reset()
-			blobBuffers.Put(buf)
-		}
-	}()
-	buf.Reset()
-	n, err := buf.ReadFrom(io.LimitReader(ctxReader{ctx: ctx, r: r}, memBlob+1))
+	buf, small, err := readSmall(ctx, r)
+	defer releaseBuffer(buf)
 	if err != nil {
 		return Blob{}, fmt.Errorf("store attachment file: %w", err)
 	}
-	if n > memBlob {
-		return s.putBlobFile(ctx, io.MultiReader(bytes.NewReader(buf.Bytes()), r))
+	if !small {
+		return s.putBlobFile(ctx, io.MultiReader(bytes.NewReader(buf.Bytes()), r), "")
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	b := Blob{SHA256: hex.EncodeToString(sum[:]), Size: n}
-	s.blobMu.Lock()
-	known, err := s.touchBlob(b)
-	s.blobMu.Unlock()
-	if err != nil || known {
-		return b, err
-	}
-	return s.putBlobFile(ctx, bytes.NewReader(buf.Bytes()))
+	return s.PutBlobBytes(ctx, buf.Bytes())
 }
 
-// memBlob is the size up to which PutBlob hashes a file in memory first.
+// PutBlobBytes is PutBlob for bytes already in memory (b is not kept).
+func (s *Store) PutBlobBytes(ctx context.Context, b []byte) (Blob, error) {
+	sum := sha256.Sum256(b)
+	blob := Blob{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(b))}
+	s.blobMu.Lock()
+	known, err := s.touchBlob(blob)
+	s.blobMu.Unlock()
+	if err != nil || known {
+		return blob, err
+	}
+	return s.putBlobFile(ctx, bytes.NewReader(b), blob.SHA256)
+}
+
+// memBlob is the size up to which attachments are handled in memory: hashed
+// before they are written, and checked without reading the file back.
 const memBlob = 1 << 20
 
 var blobBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readSmall reads r into a pooled buffer, up to memBlob+1 bytes; small
+// tells whether that was all of it. The buffer goes back with
+// releaseBuffer.
+func readSmall(ctx context.Context, r io.Reader) (buf *bytes.Buffer, small bool, err error) {
+	buf = blobBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	n, err := buf.ReadFrom(io.LimitReader(ctxReader{ctx: ctx, r: r}, memBlob+1))
+	return buf, n <= memBlob, err
+}
+
+func releaseBuffer(buf *bytes.Buffer) {
+	if buf != nil && buf.Cap() <= memBlob*2 {
+		buf.Reset()
+		blobBuffers.Put(buf)
+	}
+}
 
 // touchBlob reports whether b is stored, refreshing its time when it is.
 // The caller holds blobMu.
@@ -96,8 +112,8 @@ func (s *Store) touchBlob(b Blob) (bool, error) {
 }
 
 // putBlobFile writes r to a temporary file, syncs it and moves it into
-// place.
-func (s *Store) putBlobFile(ctx context.Context, r io.Reader) (Blob, error) {
+// place. sum is r's SHA-256 when the caller has it ("": computed here).
+func (s *Store) putBlobFile(ctx context.Context, r io.Reader, sum string) (Blob, error) {
 	f, err := os.CreateTemp(s.blobs, tempBlobPrefix+"*")
 	if err != nil {
 		return Blob{}, fmt.Errorf("store attachment file: %w", err)
@@ -110,8 +126,13 @@ func (s *Store) putBlobFile(ctx context.Context, r io.Reader) (Blob, error) {
 			_ = os.Remove(tmp)
 		}
 	}()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), ctxReader{ctx: ctx, r: r})
+	var h hash.Hash
+	w := io.Writer(f)
+	if sum == "" {
+		h = sha256.New()
+		w = io.MultiWriter(f, h)
+	}
+	n, err := io.Copy(w, ctxReader{ctx: ctx, r: r})
 	if err != nil {
 		return Blob{}, fmt.Errorf("store attachment file: %w", err)
 	}
@@ -124,7 +145,10 @@ func (s *Store) putBlobFile(ctx context.Context, r io.Reader) (Blob, error) {
 	if err := f.Close(); err != nil {
 		return Blob{}, fmt.Errorf("store attachment file: %w", err)
 	}
-	b := Blob{SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}
+	if h != nil {
+		sum = hex.EncodeToString(h.Sum(nil))
+	}
+	b := Blob{SHA256: sum, Size: n}
 	dir := filepath.Join(s.blobs, b.SHA256[:2])
 
 	s.blobMu.Lock()

@@ -225,6 +225,7 @@ func (im *Importer) prepareEdoc(ctx context.Context, r io.ReadSeeker) (*ImportRe
 		limits = edxml.DefaultLimits()
 	}
 	sink := &blobSink{store: im.Store}
+	defer sink.release()
 	e, err := edxml.DecodeEdoc(ctx, r, sink, edxml.DecodeOptions{Limits: limits, TempDir: im.TempDir})
 	if err != nil {
 		return nil, nil, err
@@ -266,8 +267,9 @@ func (im *Importer) prepareEdoc(ctx context.Context, r io.ReadSeeker) (*ImportRe
 			ContentID: strings.TrimPrefix(a.ContentID, "cid:"), Blob: blob,
 		}
 		ar := AttachmentResult{Name: a.Name, Size: blob.Size, SHA256: blob.SHA256}
-		if isPDF(im.Store, blob) {
-			if err := im.checkPDF(ctx, &na, &ar); err != nil {
+		data := sink.bytes(a.Ref)
+		if isPDF(im.Store, blob, data) {
+			if err := im.checkPDF(ctx, &na, &ar, data); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -277,10 +279,17 @@ func (im *Importer) prepareEdoc(ctx context.Context, r io.ReadSeeker) (*ImportRe
 	return res, &NewIncoming{Doc: doc, Attachments: atts}, nil
 }
 
-// checkPDF verifies a PDF attachment's signatures and extracts its text.
-func (im *Importer) checkPDF(ctx context.Context, na *NewAttachment, ar *AttachmentResult) error {
+// checkPDF verifies a PDF attachment's signatures and extracts its text;
+// data holds its bytes when they are in memory.
+func (im *Importer) checkPDF(ctx context.Context, na *NewAttachment, ar *AttachmentResult, data []byte) error {
 	path := im.Store.BlobPath(na.Blob.SHA256)
-	rep, err := signing.VerifyPDFFile(ctx, path, im.Verify)
+	var rep *signing.Report
+	var err error
+	if data != nil {
+		rep, err = signing.VerifyPDF(ctx, bytes.NewReader(data), int64(len(data)), im.Verify)
+	} else {
+		rep, err = signing.VerifyPDFFile(ctx, path, im.Verify)
+	}
 	switch {
 	case errors.Is(err, signing.ErrUnreadable):
 		na.Verdict, ar.Verdict = string(signing.Invalid), string(signing.Invalid)
@@ -312,7 +321,12 @@ func (im *Importer) checkPDF(ctx context.Context, na *NewAttachment, ar *Attachm
 	return nil
 }
 
-func isPDF(s *Store, b Blob) bool {
+// isPDF looks for the PDF header in the first kilobyte of the file (of
+// data, when it is in memory).
+func isPDF(s *Store, b Blob, data []byte) bool {
+	if data != nil {
+		return bytes.Contains(data[:min(len(data), 1024)], []byte("%PDF-"))
+	}
 	f, err := os.Open(s.BlobPath(b.SHA256))
 	if err != nil {
 		return false
@@ -350,23 +364,59 @@ func (im *Importer) importStatus(ctx context.Context, r io.Reader) (*ImportResul
 	return res, err
 }
 
-// blobSink stores a packet's attachments as they stream in.
+// blobSink stores a packet's attachments as they stream in. It keeps the
+// bytes of those up to memBlob until release, so that the checks after the
+// decoding read them from memory, not back from the files.
 type blobSink struct {
 	store *Store
 	blobs map[edxml.AttachmentRef]Blob
+	data  map[edxml.AttachmentRef]*bytes.Buffer
 }
 
 func (b *blobSink) Put(ctx context.Context, _ edxml.AttachmentInfo, r io.Reader) (edxml.AttachmentRef, error) {
-	blob, err := b.store.PutBlob(ctx, r)
+	buf, small, err := readSmall(ctx, r)
 	if err != nil {
+		releaseBuffer(buf)
+		return "", fmt.Errorf("store attachment file: %w", err)
+	}
+	var blob Blob
+	if small {
+		blob, err = b.store.PutBlobBytes(ctx, buf.Bytes())
+	} else {
+		blob, err = b.store.putBlobFile(ctx, io.MultiReader(bytes.NewReader(buf.Bytes()), r), "")
+		releaseBuffer(buf)
+		buf = nil
+	}
+	if err != nil {
+		releaseBuffer(buf)
 		return "", err
 	}
 	if b.blobs == nil {
-		b.blobs = map[edxml.AttachmentRef]Blob{}
+		b.blobs, b.data = map[edxml.AttachmentRef]Blob{}, map[edxml.AttachmentRef]*bytes.Buffer{}
 	}
 	ref := edxml.AttachmentRef(blob.SHA256)
 	b.blobs[ref] = blob
+	if buf != nil {
+		releaseBuffer(b.data[ref]) // the same file twice in one packet
+		b.data[ref] = buf
+	}
 	return ref, nil
+}
+
+// bytes returns the attachment's bytes when they were kept (nil if not).
+func (b *blobSink) bytes(ref edxml.AttachmentRef) []byte {
+	if buf := b.data[ref]; buf != nil {
+		return buf.Bytes()
+	}
+	return nil
+}
+
+// release gives the kept bytes back.
+func (b *blobSink) release() {
+	for _, buf := range b.data {
+		releaseBuffer(buf)
+	}
+	b.data = nil
 }
 
 // Discard leaves the blob to GC: another document may hold the same file.

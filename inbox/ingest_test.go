@@ -453,3 +453,63 @@ func TestImportManyWorkers(t *testing.T) {
 		t.Errorf("%d documents stored, %d results; want %d", len(list), len(ids), n-1)
 	}
 }
+
+// Attachments up to a megabyte are checked from memory, larger ones from
+// their files; both give the signatures' verdict, and a changed byte is
+// caught either way.
+func TestImportChecksSmallAndLargeAttachments(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	sign := func(in string) []byte {
+		t.Helper()
+		out := in + ".signed.pdf"
+		if _, err := signing.SignPDFFile(ctx, in, out, signing.PDFOptions{
+			Signer: signing.Signer{Key: pki(t).Leader.Key, Chain: pki(t).Leader.Chain}}); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	small := filepath.Join(dir, "small.pdf")
+	large := filepath.Join(dir, "large.pdf")
+	if err := sample.WriteLargePDF(small, 40<<10, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := sample.WriteLargePDF(large, 1300<<10, 2); err != nil {
+		t.Fatal(err)
+	}
+	signedSmall, signedLarge := sign(small), sign(large)
+	if len(signedSmall) > 1<<20 || len(signedLarge) <= 1<<20 {
+		t.Fatalf("sizes %d and %d do not straddle a megabyte", len(signedSmall), len(signedLarge))
+	}
+	tamper := func(b []byte) []byte {
+		b = bytes.Clone(b)
+		i := bytes.Index(b, []byte("stream\n")) + 20
+		b[i] ^= 0x01
+		return b
+	}
+	s := openStore(t)
+	im := &inbox.Importer{Store: s, Verify: signing.VerifyOptions{Roots: pki(t).Root.Chain[:1]}}
+	_, spec := signedDispatch(t, 11)
+	for i, tt := range []struct {
+		name string
+		pdf  []byte
+		want string
+	}{
+		{"small", signedSmall, "VALID"},
+		{"large", signedLarge, "VALID"},
+		{"small, changed", tamper(signedSmall), "INVALID"},
+		{"large, changed", tamper(signedLarge), "INVALID"},
+	} {
+		res, err := im.Import(ctx, bytes.NewReader(packet(t, spec, fmt.Sprint(900+i), map[string][]byte{"phu-luc.pdf": tt.pdf})))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := res.Attachments[0].Verdict; got != tt.want {
+			t.Errorf("%s: verdict %s (%s), want %s", tt.name, got, res.Attachments[0].Summary, tt.want)
+		}
+	}
+}
