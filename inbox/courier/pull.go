@@ -131,7 +131,9 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 
 	jobs := make(chan int)
 	got := make(chan fetched, e.opts.Batch) // downloads go on while a batch is imported
-	ackq := make(chan ack)
+	// Acknowledgements queue up rather than hold the importer while the
+	// axis answers the ones before them.
+	ackq := make(chan ack, 4*e.opts.Batch)
 	var fetchers, ackers sync.WaitGroup
 	go func() {
 		defer close(jobs)
@@ -178,13 +180,14 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 	// Packets are imported in the order the axis listed them (statuses
 	// about one document arrive in the order they were sent), in batches
 	// of what has arrived. A batch of documents is committed on its own
-	// goroutine while the next is prepared; statuses are applied one
-	// batch after the other.
+	// goroutine while the next ones are prepared (two may wait for it: a
+	// commit that checkpoints the WAL takes longer than most); statuses
+	// are applied one batch after the other.
 	importBatch := func(batch []fetched) { e.importBatch(ctx, mt, batch, held, t, ackq) }
 	var commits chan *prepared
 	var committer sync.WaitGroup
 	if mt == axis.MessageEdoc {
-		commits = make(chan *prepared)
+		commits = make(chan *prepared, 2)
 		committer.Go(func() {
 			for p := range commits {
 				e.finishBatch(ctx, mt, p, nil, t, ackq)
