@@ -17,6 +17,7 @@ import (
 	"github.com/vanthu/vanthu/inbox"
 	"github.com/vanthu/vanthu/inbox/axis"
 	"github.com/vanthu/vanthu/inbox/edxml"
+	"github.com/vanthu/vanthu/internal/batch"
 )
 
 // pushChunk is how many due outbox rows one round of push takes.
@@ -363,20 +364,7 @@ func (e *Engine) recordSent(ctx context.Context, t *tally) *sentRecorder {
 	go func() {
 		defer close(r.done)
 		for first := range r.in {
-			batch := []sent{first}
-		more:
-			for len(batch) < maxRecord {
-				select {
-				case s, ok := <-r.in:
-					if !ok {
-						break more
-					}
-					batch = append(batch, s)
-				default:
-					break more
-				}
-			}
-			e.record(ctx, batch, t)
+			e.record(ctx, batch.Drain([]sent{first}, r.in, maxRecord), t)
 		}
 	}()
 	return r

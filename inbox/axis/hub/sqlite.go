@@ -18,6 +18,8 @@ import (
 
 	"modernc.org/sqlite" // the database driver (pure Go)
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/vanthu/vanthu/internal/batch"
 )
 
 //go:embed sqlite/*.sql
@@ -443,25 +445,17 @@ func (s *SQLite) RememberRequest(ctx context.Context, systemID, requestID string
 // rememberLoop records request ids a batch at a time until Close.
 func (s *SQLite) rememberLoop() {
 	defer close(s.stopped)
-	batch := make([]*rememberCall, 0, rememberBatch)
+	calls := make([]*rememberCall, 0, rememberBatch)
 	for {
 		select {
 		case <-s.stop:
 			return
 		case c := <-s.remember:
-			batch = append(batch[:0], c)
+			calls = append(calls[:0], c)
 		}
-	more:
-		for len(batch) < rememberBatch {
-			select {
-			case c := <-s.remember:
-				batch = append(batch, c)
-			default:
-				break more
-			}
-		}
-		err := s.rememberAll(batch)
-		for _, c := range batch {
+		calls = batch.Drain(calls, s.remember, rememberBatch)
+		err := s.rememberAll(calls)
+		for _, c := range calls {
 			if c.err == nil {
 				c.err = err
 			}

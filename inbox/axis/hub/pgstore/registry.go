@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vanthu/vanthu/inbox/axis/hub"
+	"github.com/vanthu/vanthu/internal/batch"
 )
 
 // PutAgency implements hub.Store: one upsert, so concurrent instances
@@ -158,25 +159,17 @@ const rememberBatch = 256
 // rememberLoop records request ids a batch at a time until Close.
 func (s *Store) rememberLoop() {
 	defer close(s.stopped)
-	batch := make([]*rememberCall, 0, rememberBatch)
+	calls := make([]*rememberCall, 0, rememberBatch)
 	for {
 		select {
 		case <-s.stop:
 			return
 		case c := <-s.remember:
-			batch = append(batch[:0], c)
+			calls = append(calls[:0], c)
 		}
-	more:
-		for len(batch) < rememberBatch {
-			select {
-			case c := <-s.remember:
-				batch = append(batch, c)
-			default:
-				break more
-			}
-		}
-		s.rememberAll(batch)
-		for _, c := range batch {
+		calls = batch.Drain(calls, s.remember, rememberBatch)
+		s.rememberAll(calls)
+		for _, c := range calls {
 			close(c.done)
 		}
 	}
