@@ -14,24 +14,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/vanthu/vanthu/signing/sample"
 )
 
-type testPDF struct {
-	objs [][]byte // object n is objs[n-1]
-}
-
-func (p *testPDF) reserve() int {
-	p.objs = append(p.objs, nil)
-	return len(p.objs)
-}
-
-func (p *testPDF) set(n int, body string) { p.objs[n-1] = []byte(body) }
-
-func (p *testPDF) add(body string) int {
-	n := p.reserve()
-	p.set(n, body)
-	return n
-}
+type testPDF struct{ sample.Objects }
 
 // stream adds a Flate-compressed stream object unless data is already
 // compressed (then the dictionary must name the filter).
@@ -40,26 +27,7 @@ func (p *testPDF) stream(dict string, data []byte, compress bool) int {
 		data = mustDeflate(data)
 		dict += " /Filter /FlateDecode"
 	}
-	n := p.reserve()
-	p.objs[n-1] = fmt.Appendf(nil, "<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(data), data)
-	return n
-}
-
-func (p *testPDF) bytes(root int) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(p.objs))
-	for i, o := range p.objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(p.objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(p.objs)+1, root, xref)
-	return b.Bytes()
+	return p.Add(sample.Stream(dict, data))
 }
 
 func pdfNums(vs ...float64) string {
@@ -78,17 +46,17 @@ func hexString(s string) string { return fmt.Sprintf("<%X>", s) }
 func (p *testPDF) addFont(ef EmbeddedFont) int {
 	file := p.stream(fmt.Sprintf("/Length1 %d", len(ef.FontFile2)), ef.FontFile2, true)
 	d := ef.Descriptor
-	desc := p.add(fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags %d /FontBBox [%s] /ItalicAngle %s /Ascent %s /Descent %s /CapHeight %s /StemV %s /FontFile2 %d 0 R >>",
+	desc := p.Add(fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags %d /FontBBox [%s] /ItalicAngle %s /Ascent %s /Descent %s /CapHeight %s /StemV %s /FontFile2 %d 0 R >>",
 		d.FontName, d.Flags, pdfNums(d.BBox[:]...), num(d.ItalicAngle), num(d.Ascent), num(d.Descent), num(d.CapHeight), num(d.StemV), file))
 	var w strings.Builder
 	for _, r := range ef.W {
 		fmt.Fprintf(&w, "%d [%s] ", r.First, pdfNums(r.Widths...))
 	}
 	si := ef.CIDSystemInfo
-	cid := p.add(fmt.Sprintf("<< /Type /Font /Subtype /%s /BaseFont /%s /CIDSystemInfo << /Registry %s /Ordering %s /Supplement %d >> /FontDescriptor %d 0 R /DW %s /W [%s] /CIDToGIDMap /%s >>",
+	cid := p.Add(fmt.Sprintf("<< /Type /Font /Subtype /%s /BaseFont /%s /CIDSystemInfo << /Registry %s /Ordering %s /Supplement %d >> /FontDescriptor %d 0 R /DW %s /W [%s] /CIDToGIDMap /%s >>",
 		ef.CIDFontType, ef.BaseFont, hexString(si.Registry), hexString(si.Ordering), si.Supplement, desc, num(ef.DW), w.String(), ef.CIDToGIDMap))
 	tu := p.stream("", ef.ToUnicode, true)
-	return p.add(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /%s /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>",
+	return p.Add(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /%s /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>",
 		ef.BaseFont, ef.Encoding, cid, tu))
 }
 
@@ -138,8 +106,8 @@ func (p *testPDF) addForm(pl placed) int {
 // appearance as a form XObject at its place.
 func buildPDF(pageW, pageH float64, items ...placed) []byte {
 	var p testPDF
-	catalog := p.reserve()
-	pages := p.reserve()
+	catalog := p.Reserve()
+	pages := p.Reserve()
 	var xobjs, content strings.Builder
 	for i, it := range items {
 		form := p.addForm(it)
@@ -147,11 +115,11 @@ func buildPDF(pageW, pageH float64, items ...placed) []byte {
 		fmt.Fprintf(&content, "q 1 0 0 1 %s %s cm /Ap%d Do Q\n", num(it.x), num(it.y), i)
 	}
 	contents := p.stream("", []byte(content.String()), true)
-	page := p.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources << /XObject <<%s >> >> /Contents %d 0 R >>",
+	page := p.Add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources << /XObject <<%s >> >> /Contents %d 0 R >>",
 		pages, num(pageW), num(pageH), xobjs.String(), contents))
-	p.set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
-	p.set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
-	return p.bytes(catalog)
+	p.Set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
+	p.Set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
+	return p.Bytes(catalog)
 }
 
 // tool runs one of the PDF tools; a missing tool fails the test naming the
