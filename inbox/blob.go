@@ -47,18 +47,33 @@ func validSHA(sha string) bool {
 // survives a crash. Storing bytes that are already there refreshes the
 // file's time, so that GC's grace period protects it again.
 func (s *Store) PutBlob(ctx context.Context, r io.Reader) (Blob, error) {
-	// A file that fits in memory is hashed before anything is written:
-	// one already stored costs no file at all (a created and removed file
-	// costs more than reading it, on some file systems much more).
+	b, buf, err := s.putBuffered(ctx, r)
+	releaseBuffer(buf)
+	return b, err
+}
+
+// putBuffered is PutBlob that also returns the bytes when they fit in
+// memory (a pooled buffer for releaseBuffer; nil for a larger file). A file
+// that fits is hashed before anything is written: one already stored costs
+// no file at all (a created and removed file costs more than reading it, on
+// some file systems much more).
+func (s *Store) putBuffered(ctx context.Context, r io.Reader) (Blob, *bytes.Buffer, error) {
 	buf, small, err := readSmall(ctx, r)
-	defer releaseBuffer(buf)
 	if err != nil {
-		return Blob{}, fmt.Errorf("store attachment file: %w", err)
+		releaseBuffer(buf)
+		return Blob{}, nil, fmt.Errorf("store attachment file: %w", err)
 	}
 	if !small {
-		return s.putBlobFile(ctx, io.MultiReader(bytes.NewReader(buf.Bytes()), r), "")
+		b, err := s.putBlobFile(ctx, io.MultiReader(bytes.NewReader(buf.Bytes()), r), "")
+		releaseBuffer(buf)
+		return b, nil, err
 	}
-	return s.PutBlobBytes(ctx, buf.Bytes())
+	b, err := s.PutBlobBytes(ctx, buf.Bytes())
+	if err != nil {
+		releaseBuffer(buf)
+		return Blob{}, nil, err
+	}
+	return b, buf, nil
 }
 
 // PutBlobBytes is PutBlob for bytes already in memory (b is not kept).

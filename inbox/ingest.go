@@ -374,21 +374,8 @@ type blobSink struct {
 }
 
 func (b *blobSink) Put(ctx context.Context, _ edxml.AttachmentInfo, r io.Reader) (edxml.AttachmentRef, error) {
-	buf, small, err := readSmall(ctx, r)
+	blob, buf, err := b.store.putBuffered(ctx, r)
 	if err != nil {
-		releaseBuffer(buf)
-		return "", fmt.Errorf("store attachment file: %w", err)
-	}
-	var blob Blob
-	if small {
-		blob, err = b.store.PutBlobBytes(ctx, buf.Bytes())
-	} else {
-		blob, err = b.store.putBlobFile(ctx, io.MultiReader(bytes.NewReader(buf.Bytes()), r), "")
-		releaseBuffer(buf)
-		buf = nil
-	}
-	if err != nil {
-		releaseBuffer(buf)
 		return "", err
 	}
 	if b.blobs == nil {
