@@ -873,7 +873,9 @@ func (v *verifier) checkByteRange(s *foundSig) ([4]int64, []byte, error) {
 // digestRanges hashes the two byte ranges.
 func (v *verifier) digestRanges(h crypto.Hash, br [4]int64) ([]byte, error) {
 	hh := h.New()
-	buf := make([]byte, 1<<20)
+	// Up to 1 MB at a time; no more than the larger range (a buffer
+	// larger than the file would cost more to clear than to hash).
+	buf := make([]byte, min(1<<20, max(br[1], br[3], 512)))
 	for _, rg := range [][2]int64{{br[0], br[1]}, {br[2], br[3]}} {
 		sr := io.NewSectionReader(v.r, rg[0], rg[1])
 		if _, err := io.CopyBuffer(hh, sr, buf); err != nil {

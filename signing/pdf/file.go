@@ -322,7 +322,9 @@ func ScanFile(r io.ReaderAt, size int64) (*Scan, error) {
 	eof := []byte("%%EOF")
 	brName := []byte("/ByteRange")
 	const overlap = 16
-	buf := make([]byte, 256<<10)
+	// A chunk of 256 KB, or the whole of a smaller file (most attachments
+	// are: a larger buffer would cost more to clear than to scan).
+	buf := make([]byte, min(256<<10, max(size, 2*overlap)))
 	for pos := int64(0); pos < size; {
 		n := int64(len(buf))
 		if pos+n > size {

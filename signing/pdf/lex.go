@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -299,35 +300,46 @@ func (l *lexer) hexString() ([]byte, error) {
 	var out []byte
 	var hi byte
 	half := false
+	// The digits are read from the buffer a chunk at a time: a signature's
+	// /Contents is tens of thousands of them.
 	for {
-		c, ok := l.readByte()
-		if !ok {
+		if l.pos >= len(l.buf) && !l.fill() {
 			return nil, malformed("unterminated hex string")
 		}
-		if c == '>' {
-			break
-		}
-		if isWhite(c) {
-			continue
-		}
-		v, good := unhex(c)
-		if !good {
-			return nil, malformed("bad character %q in hex string at offset %d", c, l.offset()-1)
-		}
-		if half {
-			out = append(out, hi<<4|v)
-			if len(out) > maxStringLen {
-				return nil, malformed("string longer than %d bytes", maxStringLen)
+		chunk := l.buf[l.pos:]
+		if out == nil {
+			if j := bytes.IndexByte(chunk, '>'); j >= 0 {
+				out = make([]byte, 0, min(j/2+1, maxStringLen+1))
 			}
-		} else {
-			hi = v
 		}
-		half = !half
+		for i, c := range chunk {
+			if c == '>' {
+				l.pos += i + 1
+				if half {
+					out = append(out, hi<<4)
+				}
+				return out, nil
+			}
+			if isWhite(c) {
+				continue
+			}
+			v, good := unhex(c)
+			if !good {
+				l.pos += i + 1
+				return nil, malformed("bad character %q in hex string at offset %d", c, l.offset()-1)
+			}
+			if half {
+				out = append(out, hi<<4|v)
+				if len(out) > maxStringLen {
+					return nil, malformed("string longer than %d bytes", maxStringLen)
+				}
+			} else {
+				hi = v
+			}
+			half = !half
+		}
+		l.pos = len(l.buf)
 	}
-	if half {
-		out = append(out, hi<<4)
-	}
-	return out, nil
 }
 
 func (l *lexer) literalString() ([]byte, error) {

@@ -272,6 +272,46 @@ func TestSerializeRoundTrip(t *testing.T) {
 	}
 }
 
+// TestHexStrings parses hexadecimal strings that span the lexer's
+// chunks, with white space, an odd digit count and bad characters.
+func TestHexStrings(t *testing.T) {
+	long := bytes.Repeat([]byte{0xab, 0x01, 0xfe}, 3*chunkSize)
+	spaced := strings.Join(strings.SplitAfter(fmt.Sprintf("%x", long), "0"), "\n ")
+	for _, c := range []struct {
+		in   string
+		want []byte
+		err  string
+	}{
+		{in: "<>", want: []byte{}},
+		{in: "<4142>", want: []byte("AB")},
+		{in: "< 41\n4 2\t>", want: []byte("AB")},
+		{in: "<414>", want: []byte{0x41, 0x40}},
+		{in: "<" + fmt.Sprintf("%X", long) + ">", want: long},
+		{in: "<" + spaced + ">", want: long},
+		{in: "<41" + strings.Repeat(" ", 2*chunkSize) + "42>", want: []byte("AB")},
+		{in: "<41G2>", err: `bad character 'G' in hex string at offset 3`},
+		{in: "<" + strings.Repeat("0", 2*chunkSize) + "x>", err: fmt.Sprintf("bad character 'x' in hex string at offset %d", 2*chunkSize+1)},
+		{in: "<4142", err: "unterminated hex string"},
+		{in: "<" + strings.Repeat("41", chunkSize), err: "unterminated hex string"},
+	} {
+		in := c.in
+		got, err := newParser(strings.NewReader(in), 0, int64(len(in))).object(0)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%.40q: error %v, want one saying %q", in, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%.40q: %v", in, err)
+			continue
+		}
+		if s, ok := got.(String); !ok || !bytes.Equal(s, c.want) {
+			t.Errorf("%.40q: got %.40x, want %.40x", in, got, c.want)
+		}
+	}
+}
+
 func FuzzOpen(f *testing.F) {
 	base := simplePDF(2)
 	f.Add(base)
