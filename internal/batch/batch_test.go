@@ -1,8 +1,13 @@
 package batch
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 )
 
 func TestDrain(t *testing.T) {
@@ -20,5 +25,56 @@ func TestDrain(t *testing.T) {
 	close(ch)
 	if got := Drain(nil, ch, 10); !slices.Equal(got, []int{7}) {
 		t.Errorf("a closed channel: %v", got)
+	}
+}
+
+func TestGroup(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	var runs [][]int
+	g := NewGroup(3, func(calls []*Call[int]) {
+		if calls[0].Value == 0 {
+			close(started)
+			<-release // holds the group while the others queue up
+		}
+		var vals []int
+		for _, c := range calls {
+			vals = append(vals, c.Value)
+			if c.Value%2 == 1 {
+				c.Err = fmt.Errorf("odd %d", c.Value)
+			}
+		}
+		runs = append(runs, vals) // one run at a time: read after the calls return
+	})
+	errs := make([]error, 6)
+	var wg sync.WaitGroup
+	wg.Go(func() { errs[0] = g.Do(context.Background(), 0) })
+	<-started
+	for i := 1; i < 6; i++ {
+		wg.Go(func() { errs[i] = g.Do(context.Background(), i) })
+	}
+	time.Sleep(50 * time.Millisecond) // the five queue up behind the first
+	close(release)
+	wg.Wait()
+	for i, err := range errs {
+		switch {
+		case i%2 == 0 && err != nil:
+			t.Errorf("call %d: %v", i, err)
+		case i%2 == 1 && fmt.Sprint(err) != fmt.Sprintf("odd %d", i):
+			t.Errorf("call %d: %v, want its own error", i, err)
+		}
+	}
+	if len(runs) != 3 || len(runs[0]) != 1 || len(runs[1]) != 3 || len(runs[2]) != 2 {
+		t.Errorf("runs %v: want the first alone, then the five waiting in runs of at most 3", runs)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := g.Do(ctx, 8); !errors.Is(err, context.Canceled) {
+		t.Errorf("ended context: %v", err)
+	}
+	g.Close()
+	g.Close()
+	if err := g.Do(context.Background(), 10); !errors.Is(err, ErrClosed) {
+		t.Errorf("after Close: %v", err)
 	}
 }

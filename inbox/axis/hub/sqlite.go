@@ -38,13 +38,9 @@ type SQLite struct {
 	stampMu sync.Mutex
 	stamps  map[queueKey]uint64 // changes to each queue since the store was opened
 
-	// Request ids are remembered in batches, one transaction each (see
-	// RememberRequest), by a goroutine that Close stops.
-	remember     chan *rememberCall
-	rememberStmt *sql.Stmt
-	stop         chan struct{}
-	stopped      chan struct{}
-	closeOnce    sync.Once
+	// Writes that requests make (request ids, packets, deliveries'
+	// states) are committed in groups (see write); Close stops the group.
+	writes *batch.Group[writeOp]
 
 	stmts sync.Map // stmtKey → *sql.Stmt: SQLite compiles a statement at a cost close to running it
 }
@@ -90,15 +86,34 @@ func (s *SQLite) exec(ctx context.Context, db *sql.DB, query string, args ...any
 	return st.ExecContext(ctx, args...)
 }
 
-// txExec runs one of txQueries in a transaction of the writer through its
+// txStmt returns one of txQueries for a transaction of the writer: its
 // statement prepared at open (preparing one now would wait for the
 // writer's one connection, which the transaction holds).
-func (s *SQLite) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+func (s *SQLite) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
 	st, ok := s.stmts.Load(stmtKey{s.w, query})
 	if !ok {
 		return nil, fmt.Errorf("hub: statement not prepared at open: %.60s", query)
 	}
-	return tx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx, args...)
+	return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+}
+
+// txExec runs one of txQueries in a transaction of the writer.
+func (s *SQLite) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	st, err := s.txStmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// txScan runs one of txQueries that returns a row in a transaction of the
+// writer and scans the row into dest.
+func (s *SQLite) txScan(ctx context.Context, tx *sql.Tx, query string, args []any, dest ...any) error {
+	st, err := s.txStmt(ctx, tx, query)
+	if err != nil {
+		return err
+	}
+	return st.QueryRowContext(ctx, args...).Scan(dest...)
 }
 
 // Statements run in transactions (see txExec).
@@ -111,20 +126,29 @@ const (
 		INSERT INTO deliveries (doc_id, packet_pk, to_addr, to_agency, message_type, status, created_ms, updated_ms)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	insertChunkSQL = `INSERT INTO packet_chunks (packet_pk, seq, data) VALUES (?, ?, ?)`
+	rememberSQL    = `INSERT INTO requests (system_id, request_id, until_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
+	markFetchedSQL = `UPDATE deliveries SET fetched_ms = CASE WHEN fetched_ms = 0 THEN ? ELSE fetched_ms END
+		WHERE doc_id = ?`
+	setStatusSQL = `UPDATE deliveries SET status = ?, status_desc = ?, updated_ms = ?
+		WHERE doc_id = ? AND status <> 'done'
+		RETURNING to_addr, message_type`
+	deliveryStatusSQL = `SELECT status FROM deliveries WHERE doc_id = ?`
+	savepointSQL      = `SAVEPOINT write`
+	rollbackToSQL     = `ROLLBACK TO write`
+	releaseSQL        = `RELEASE write`
 )
 
-var txQueries = []string{insertPacketSQL, insertDeliverySQL, insertChunkSQL, businessStatusSQL(1)}
+var txQueries = []string{insertPacketSQL, insertDeliverySQL, insertChunkSQL, businessStatusSQL(1),
+	rememberSQL, markFetchedSQL, setStatusSQL, deliveryStatusSQL, savepointSQL, rollbackToSQL, releaseSQL}
 
-// rememberCall is one RememberRequest waiting for its batch.
-type rememberCall struct {
-	systemID, requestID string
-	until               int64
-	err                 error
-	done                chan struct{}
+// writeOp is one write in a group commit.
+type writeOp struct {
+	run   func(ctx context.Context, tx *sql.Tx) error
+	after func() // once committed (nil: nothing)
 }
 
-// rememberBatch is the most request ids one transaction records.
-const rememberBatch = 256
+// writeBatch is the most writes one transaction holds.
+const writeBatch = 128
 
 // queueKey is one queue: a recipient address and a message type.
 type queueKey struct{ to, messageType string }
@@ -169,22 +193,16 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4) // a connection closed and opened again loses its prepared statements
-	s := &SQLite{w: w, r: r, stamps: map[queueKey]uint64{},
-		remember: make(chan *rememberCall), stop: make(chan struct{}), stopped: make(chan struct{})}
-	if s.rememberStmt, err = w.PrepareContext(ctx, `INSERT INTO requests (system_id, request_id, until_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`); err != nil {
-		_ = w.Close()
-		_ = r.Close()
-		return nil, fmt.Errorf("hub: open %s: %w", path, err)
-	}
+	s := &SQLite{w: w, r: r, stamps: map[queueKey]uint64{}}
 	for _, q := range txQueries {
 		if _, err := s.stmt(ctx, w, q); err != nil {
-			_ = s.rememberStmt.Close()
+			s.closeStmts()
 			_ = w.Close()
 			_ = r.Close()
 			return nil, fmt.Errorf("hub: open %s: %w", path, err)
 		}
 	}
-	go s.rememberLoop()
+	s.writes = batch.NewGroup(writeBatch, s.writeAll)
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
@@ -229,19 +247,103 @@ func migrateSQLite(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// Close stops the batching of request ids and closes both pools.
+// Close stops the group commits and closes both pools.
 func (s *SQLite) Close() error {
-	s.closeOnce.Do(func() {
-		close(s.stop)
-		<-s.stopped
-	})
+	s.writes.Close()
+	return errors.Join(s.closeStmts(), s.r.Close(), s.w.Close())
+}
+
+func (s *SQLite) closeStmts() error {
 	var errs []error
 	s.stmts.Range(func(k, st any) bool {
 		errs = append(errs, st.(*sql.Stmt).Close())
 		s.stmts.Delete(k)
 		return true
 	})
-	return errors.Join(append(errs, s.rememberStmt.Close(), s.r.Close(), s.w.Close())...)
+	return errors.Join(errs...)
+}
+
+// write runs op in a transaction of the writer, and its after once
+// committed. The writes that requests make arrive a few at a time from
+// many connections, and a commit each would bound the server's rate: those
+// arriving while a transaction runs share the next one (group commit),
+// each in its own savepoint, so that one failing leaves the others be.
+// write returns once op's changes are committed, or with op's error (its
+// changes undone), or with the transaction's.
+func (s *SQLite) write(ctx context.Context, op writeOp) error {
+	err := s.writes.Do(ctx, op)
+	if errors.Is(err, batch.ErrClosed) {
+		return errors.New("hub: the store is closed")
+	}
+	return err
+}
+
+// writeAll runs a group of writes in one transaction and sets what became
+// of each.
+func (s *SQLite) writeAll(calls []*batch.Call[writeOp]) {
+	// The transaction serves several requests; each was checked for its
+	// own context before its turn.
+	ctx := context.Background()
+	ran := make([]bool, len(calls))
+	fail := func(err error) { // undone: every change of the transaction
+		err = fmt.Errorf("hub: store: %w", err)
+		for _, c := range calls {
+			if c.Err == nil {
+				c.Err = err
+			}
+		}
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		fail(err)
+		return
+	}
+	alone := len(calls) == 1 // undone by the rollback, not by a savepoint
+	for i, c := range calls {
+		if err := c.Ctx.Err(); err != nil {
+			c.Err = err
+			continue
+		}
+		if !alone {
+			if _, err := s.txExec(ctx, tx, savepointSQL); err != nil {
+				_ = tx.Rollback()
+				fail(err)
+				return
+			}
+		}
+		if c.Err = c.Value.run(ctx, tx); c.Err != nil {
+			if alone {
+				_ = tx.Rollback()
+				return
+			}
+			if _, err := s.txExec(ctx, tx, rollbackToSQL); err != nil {
+				// The transaction is gone (SQLite rolls back a whole
+				// transaction on some failures): so are the others'
+				// changes.
+				_ = tx.Rollback()
+				fail(err)
+				return
+			}
+		} else {
+			ran[i] = true
+		}
+		if !alone {
+			if _, err := s.txExec(ctx, tx, releaseSQL); err != nil {
+				_ = tx.Rollback()
+				fail(err)
+				return
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		fail(err)
+		return
+	}
+	for i, c := range calls {
+		if ran[i] && c.Value.after != nil {
+			c.Value.after()
+		}
+	}
 }
 
 // Ping checks both pools.
@@ -419,70 +521,16 @@ func (s *SQLite) Systems(ctx context.Context) ([]SystemRecord, error) {
 }
 
 // RememberRequest implements Store. Every request the server accepts
-// records its id, and a commit of the one writer per id would bound the
-// server's rate: the ids arriving while a transaction runs are recorded
-// together in the next one (group commit). Each call still returns only
-// after its id is committed, or with ErrReplay when the id was recorded
-// before, in an earlier batch or earlier in its own.
+// records its id: one of the group commits (see write). It returns once
+// the id is committed, or with ErrReplay when the id was recorded before,
+// in an earlier transaction or earlier in the same.
 func (s *SQLite) RememberRequest(ctx context.Context, systemID, requestID string, until time.Time) error {
-	c := &rememberCall{systemID: systemID, requestID: requestID, until: ms(until), done: make(chan struct{})}
-	select {
-	case s.remember <- c:
-	case <-s.stop:
-		return errors.New("hub: remember request: the store is closed")
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case <-c.done:
-		return c.err
-	case <-ctx.Done():
-		// The id may still be recorded: the request is refused anyway.
-		return ctx.Err()
-	}
+	return s.write(ctx, s.rememberOp(systemID, requestID, until))
 }
 
-// rememberLoop records request ids a batch at a time until Close.
-func (s *SQLite) rememberLoop() {
-	defer close(s.stopped)
-	calls := make([]*rememberCall, 0, rememberBatch)
-	for {
-		select {
-		case <-s.stop:
-			return
-		case c := <-s.remember:
-			calls = append(calls[:0], c)
-		}
-		calls = batch.Drain(calls, s.remember, rememberBatch)
-		err := s.rememberAll(calls)
-		for _, c := range calls {
-			if c.err == nil {
-				c.err = err
-			}
-			close(c.done)
-		}
-	}
-}
-
-// rememberAll records a batch of request ids in one transaction, setting
-// ErrReplay on the calls whose id was there already.
-func (s *SQLite) rememberAll(batch []*rememberCall) (err error) {
-	ctx := context.Background() // the batch serves several requests; each caller waits on its own context
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("hub: remember request: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-			for _, c := range batch {
-				c.err = nil // the batch's error, not a replay found before it failed
-			}
-		}
-	}()
-	st := tx.StmtContext(ctx, s.rememberStmt)
-	for _, c := range batch {
-		res, err := st.ExecContext(ctx, c.systemID, c.requestID, c.until)
+func (s *SQLite) rememberOp(systemID, requestID string, until time.Time) writeOp {
+	return writeOp{run: func(ctx context.Context, tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, rememberSQL, systemID, requestID, ms(until))
 		if err != nil {
 			return fmt.Errorf("hub: remember request: %w", err)
 		}
@@ -491,13 +539,10 @@ func (s *SQLite) rememberAll(batch []*rememberCall) (err error) {
 			return fmt.Errorf("hub: remember request: %w", err)
 		}
 		if n == 0 {
-			c.err = ErrReplay
+			return ErrReplay
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("hub: remember request: %w", err)
-	}
-	return nil
+		return nil
+	}}
 }
 
 // ForgetRequests implements Store.
@@ -509,20 +554,26 @@ func (s *SQLite) ForgetRequests(ctx context.Context, t time.Time) (int64, error)
 	return res.RowsAffected()
 }
 
-// AddPacket implements Store.
-func (s *SQLite) AddPacket(ctx context.Context, p Packet, body io.Reader, to []Delivery) (err error) {
+// AddPacket implements Store: one of the group commits (see write).
+func (s *SQLite) AddPacket(ctx context.Context, p Packet, body io.Reader, to []Delivery) error {
 	if len(to) == 0 {
 		return errors.New("hub: a packet needs at least one recipient")
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("hub: store packet: %w", err)
+	return s.write(ctx, s.addPacketOp(p, body, to))
+}
+
+func (s *SQLite) addPacketOp(p Packet, body io.Reader, to []Delivery) writeOp {
+	keys := make([]queueKey, len(to))
+	for i, d := range to {
+		keys[i] = queueKey{d.To, p.MessageType}
 	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
+	return writeOp{
+		run:   func(ctx context.Context, tx *sql.Tx) error { return s.addPacket(ctx, tx, p, body, to) },
+		after: func() { s.bump(keys...) },
+	}
+}
+
+func (s *SQLite) addPacket(ctx context.Context, tx *sql.Tx, p Packet, body io.Reader, to []Delivery) error {
 	created := ms(nowOr(p.Created))
 	res, err := s.txExec(ctx, tx, insertPacketSQL,
 		p.ID, p.SenderSystem, p.From, agencyOf(p.From), p.ServiceType, p.MessageType, p.SHA256, p.Size,
@@ -568,14 +619,6 @@ func (s *SQLite) AddPacket(ctx context.Context, p Packet, body io.Reader, to []D
 			return fmt.Errorf("hub: record business status: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("hub: store packet: %w", err)
-	}
-	keys := make([]queueKey, len(to))
-	for i, d := range to {
-		keys[i] = queueKey{d.To, p.MessageType}
-	}
-	s.bump(keys...)
 	return nil
 }
 
@@ -775,47 +818,60 @@ func (s *SQLite) CountPending(ctx context.Context, to []string, messageType stri
 	return n, nil
 }
 
-// MarkFetched implements Store.
+// MarkFetched implements Store: one of the group commits (see write).
 func (s *SQLite) MarkFetched(ctx context.Context, docID string, at time.Time) error {
-	res, err := s.exec(ctx, s.w, `UPDATE deliveries SET fetched_ms = CASE WHEN fetched_ms = 0 THEN ? ELSE fetched_ms END
-		WHERE doc_id = ?`, ms(nowOr(at)), docID)
-	if err != nil {
-		return fmt.Errorf("hub: mark fetched: %w", err)
-	}
-	return oneRow(res, "delivery "+docID)
+	return s.write(ctx, s.markFetchedOp(docID, at))
 }
 
-// SetStatus implements Store.
+func (s *SQLite) markFetchedOp(docID string, at time.Time) writeOp {
+	return writeOp{run: func(ctx context.Context, tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, markFetchedSQL, ms(nowOr(at)), docID)
+		if err != nil {
+			return fmt.Errorf("hub: mark fetched: %w", err)
+		}
+		return oneRow(res, "delivery "+docID)
+	}}
+}
+
+// SetStatus implements Store: one of the group commits (see write).
 func (s *SQLite) SetStatus(ctx context.Context, docID, status, desc string, at time.Time) error {
 	switch status {
 	case StatusPending, StatusProcessing, StatusDone, StatusFail:
 	default:
 		return fmt.Errorf("hub: unknown delivery status %q", status)
 	}
-	var cur string
+	return s.write(ctx, s.setStatusOp(docID, status, desc, at))
+}
+
+func (s *SQLite) setStatusOp(docID, status, desc string, at time.Time) writeOp {
 	var k queueKey
-	err := s.row(ctx, s.w, `
-		UPDATE deliveries SET status = ?, status_desc = ?, updated_ms = ?
-		WHERE doc_id = ? AND status <> 'done'
-		RETURNING to_addr, message_type`, status, desc, ms(nowOr(at)), docID).Scan(&k.to, &k.messageType)
-	if err == nil {
-		s.bump(k)
-		return nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("hub: set status: %w", err)
-	}
-	// Not updated: absent, or done already.
-	err = s.row(ctx, s.w, `SELECT status FROM deliveries WHERE doc_id = ?`, docID).Scan(&cur)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("delivery %s: %w", docID, ErrNotFound)
-	case err != nil:
-		return fmt.Errorf("hub: set status: %w", err)
-	case status == StatusDone:
-		return nil
-	}
-	return fmt.Errorf("delivery %s: %w", docID, ErrFinal)
+	changed := false
+	return writeOp{run: func(ctx context.Context, tx *sql.Tx) error {
+		err := s.txScan(ctx, tx, setStatusSQL, []any{status, desc, ms(nowOr(at)), docID}, &k.to, &k.messageType)
+		if err == nil {
+			changed = true
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("hub: set status: %w", err)
+		}
+		// Not updated: absent, or done already.
+		var cur string
+		err = s.txScan(ctx, tx, deliveryStatusSQL, []any{docID}, &cur)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("delivery %s: %w", docID, ErrNotFound)
+		case err != nil:
+			return fmt.Errorf("hub: set status: %w", err)
+		case status == StatusDone:
+			return nil
+		}
+		return fmt.Errorf("delivery %s: %w", docID, ErrFinal)
+	}, after: func() {
+		if changed {
+			s.bump(k)
+		}
+	}}
 }
 
 // Sent implements Store.

@@ -128,64 +128,32 @@ func (s *Store) Systems(ctx context.Context) ([]hub.SystemRecord, error) {
 // hub.ErrReplay when it was there already (recorded before, by any
 // instance, or earlier in the same batch).
 func (s *Store) RememberRequest(ctx context.Context, systemID, requestID string, until time.Time) error {
-	c := &rememberCall{systemID: systemID, requestID: requestID, until: ts(until), done: make(chan struct{})}
-	select {
-	case s.remember <- c:
-	case <-s.stop:
+	err := s.remember.Do(ctx, requestKey{systemID: systemID, id: requestID, until: ts(until)})
+	if errors.Is(err, batch.ErrClosed) {
 		return errors.New("pgstore: remember request: the store is closed")
-	case <-ctx.Done():
-		return ctx.Err()
 	}
-	select {
-	case <-c.done:
-		return c.err
-	case <-ctx.Done():
-		// The id may still be recorded: the request is refused anyway.
-		return ctx.Err()
-	}
+	return err
 }
 
-// rememberCall is one RememberRequest waiting for its batch.
-type rememberCall struct {
-	systemID, requestID string
-	until               time.Time
-	err                 error
-	done                chan struct{}
+// requestKey is one RememberRequest waiting for its batch.
+type requestKey struct {
+	systemID, id string
+	until        time.Time
 }
 
 // rememberBatch is the most request ids one statement records.
 const rememberBatch = 256
 
-// rememberLoop records request ids a batch at a time until Close.
-func (s *Store) rememberLoop() {
-	defer close(s.stopped)
-	calls := make([]*rememberCall, 0, rememberBatch)
-	for {
-		select {
-		case <-s.stop:
-			return
-		case c := <-s.remember:
-			calls = append(calls[:0], c)
-		}
-		calls = batch.Drain(calls, s.remember, rememberBatch)
-		s.rememberAll(calls)
-		for _, c := range calls {
-			close(c.done)
-		}
-	}
-}
-
 // rememberAll records a batch of request ids in one statement and sets
 // each call's outcome.
-func (s *Store) rememberAll(batch []*rememberCall) {
-	// The batch serves several requests; each caller waits on its own
-	// context.
+func (s *Store) rememberAll(calls []*batch.Call[requestKey]) {
+	// The batch serves several requests; each caller waits for it.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	systems, ids := make([]string, len(batch)), make([]string, len(batch))
-	untils := make([]time.Time, len(batch))
-	for i, c := range batch {
-		systems[i], ids[i], untils[i] = c.systemID, c.requestID, c.until
+	systems, ids := make([]string, len(calls)), make([]string, len(calls))
+	untils := make([]time.Time, len(calls))
+	for i, c := range calls {
+		systems[i], ids[i], untils[i] = c.Value.systemID, c.Value.id, c.Value.until
 	}
 	rows, err := s.pool.Query(ctx, `INSERT INTO requests (system_id, request_id, until)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
@@ -201,20 +169,20 @@ func (s *Store) rememberAll(batch []*rememberCall) {
 	}
 	if err != nil {
 		err = fmt.Errorf("pgstore: remember request: %w", err)
-		for _, c := range batch {
-			c.err = err
+		for _, c := range calls {
+			c.Err = err
 		}
 		return
 	}
 	// A key inserted belongs to the first call that brought it; any other
 	// call with it is a replay.
-	for _, c := range batch {
-		k := [2]string{c.systemID, c.requestID}
+	for _, c := range calls {
+		k := [2]string{c.Value.systemID, c.Value.id}
 		if inserted[k] {
 			delete(inserted, k)
 			continue
 		}
-		c.err = hub.ErrReplay
+		c.Err = hub.ErrReplay
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vanthu/vanthu/inbox/axis/hub"
+	"github.com/vanthu/vanthu/internal/batch"
 )
 
 //go:embed migrations/*.sql
@@ -31,11 +31,8 @@ type Store struct {
 	pool *pgxpool.Pool
 
 	// Request ids are remembered in batches, one statement each (see
-	// RememberRequest), by a goroutine that Close stops.
-	remember  chan *rememberCall
-	stop      chan struct{}
-	stopped   chan struct{}
-	closeOnce sync.Once
+	// RememberRequest); Close stops the group.
+	remember *batch.Group[requestKey]
 }
 
 var _ hub.Store = (*Store)(nil)
@@ -70,7 +67,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
-	s := &Store{pool: pool, remember: make(chan *rememberCall), stop: make(chan struct{}), stopped: make(chan struct{})}
+	s := &Store{pool: pool}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -79,7 +76,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	go s.rememberLoop()
+	s.remember = batch.NewGroup(rememberBatch, s.rememberAll)
 	return s, nil
 }
 
@@ -135,10 +132,9 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) (err error) {
 
 // Close closes the pool, waiting for connections in use to be returned.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() {
-		close(s.stop)
-		<-s.stopped
-	})
+	if s.remember != nil {
+		s.remember.Close()
+	}
 	s.pool.Close()
 	return nil
 }
