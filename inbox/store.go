@@ -144,6 +144,11 @@ func dsn(path string, readOnly bool, cacheMB int) string {
 		// through a system call each is most of a small transaction's
 		// cost.
 		q.Add("_pragma", "cache_size(-16384)")
+		// Statement journals (what undoes one statement inside a larger
+		// transaction) in memory: past 64 KB SQLite spills them to a
+		// temporary file, and an import transaction wrote some 27 pages
+		// per document there, a system call each.
+		q.Add("_pragma", "temp_store(MEMORY)")
 		q.Add("_pragma", "foreign_keys(1)")
 		q.Set("_txlock", "immediate")
 	}

@@ -25,6 +25,10 @@ func TestOpenConfiguresConnections(t *testing.T) {
 	if err := f.s.w.QueryRowContext(f.ctx, `PRAGMA synchronous`).Scan(&sync); err != nil || sync != 2 {
 		t.Errorf("writer synchronous: %d %v, want 2 (FULL)", sync, err)
 	}
+	var temp int
+	if err := f.s.w.QueryRowContext(f.ctx, `PRAGMA temp_store`).Scan(&temp); err != nil || temp != 2 {
+		t.Errorf("writer temp_store: %d %v, want 2 (statement journals in memory)", temp, err)
+	}
 	if err := f.s.w.QueryRowContext(f.ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
 		t.Errorf("writer foreign_keys: %d %v", fk, err)
 	}

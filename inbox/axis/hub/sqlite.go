@@ -173,6 +173,9 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	params.Add("_pragma", "journal_mode(WAL)")
 	params.Add("_pragma", "foreign_keys(1)")
 	params.Add("_pragma", "synchronous(NORMAL)")
+	// Statement journals (what a savepoint of a group commit undoes) in
+	// memory, not spilled to temporary files.
+	params.Add("_pragma", "temp_store(MEMORY)")
 	params.Set("_txlock", "immediate")
 	w, err := sql.Open("sqlite", path+"?"+params.Encode())
 	if err != nil {
@@ -196,7 +199,7 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	s := &SQLite{w: w, r: r, stamps: map[queueKey]uint64{}}
 	for _, q := range txQueries {
 		if _, err := s.stmt(ctx, w, q); err != nil {
-			s.closeStmts()
+			_ = s.closeStmts()
 			_ = w.Close()
 			_ = r.Close()
 			return nil, fmt.Errorf("hub: open %s: %w", path, err)
