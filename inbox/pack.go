@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/zlib"
+
+	"github.com/vanthu/vanthu/internal/zpool"
 )
 
 // packMagic starts a value stored compressed. Stored values that do not
@@ -45,10 +47,11 @@ func unpack(b []byte) ([]byte, error) {
 	if !bytes.HasPrefix(b, packMagic) {
 		return b, nil
 	}
-	zr, err := zlib.NewReader(bytes.NewReader(b[len(packMagic):]))
+	zr, err := zpool.NewZlib(bytes.NewReader(b[len(packMagic):]))
 	if err != nil {
 		return nil, fmt.Errorf("a stored value is damaged: %w", err)
 	}
+	defer zr.Close()
 	out, err := io.ReadAll(io.LimitReader(zr, 64<<20))
 	if err != nil {
 		return nil, fmt.Errorf("a stored value is damaged: %w", err)

@@ -35,6 +35,7 @@ type fetched struct {
 	idx  int // in the list
 	item axis.ReceivedItem
 	data []byte
+	buf  *bytes.Buffer // data's, back to packetBuffers once settled
 	path string
 	err  error
 }
@@ -45,6 +46,18 @@ const (
 	memPacket = 256 << 10
 	memTotal  = 64 << 20
 )
+
+// packetBuffers holds the buffers downloads are read into: one grown to a
+// packet's size for each would be allocated, cleared and copied a few
+// times over.
+var packetBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func releasePacket(buf *bytes.Buffer) {
+	if buf != nil && buf.Cap() <= 2*memPacket {
+		buf.Reset()
+		packetBuffers.Put(buf)
+	}
+}
 
 // verdict is what became of one received packet.
 type verdict int
@@ -286,26 +299,28 @@ func (e *Engine) fetchOnce(ctx context.Context, it axis.ReceivedItem, t *tally) 
 		return f
 	}
 	defer rc.Close()
-	var head bytes.Buffer
-	n, err := io.Copy(&head, io.LimitReader(rc, memPacket+1))
+	head := packetBuffers.Get().(*bytes.Buffer)
+	n, err := io.Copy(head, io.LimitReader(rc, memPacket+1))
 	if err != nil {
+		releasePacket(head)
 		f.err = fmt.Errorf("download %s: %w", it.DocID, err)
 		return f
 	}
 	if n <= memPacket {
 		if e.memBytes.Add(n) <= memTotal {
 			t.step(0, n)
-			f.data = head.Bytes()
+			f.data, f.buf = head.Bytes(), head
 			return f
 		}
 		e.memBytes.Add(-n)
 	}
+	defer releasePacket(head)
 	tmp, err := os.CreateTemp(e.spoolDir, "packet-*.edxml")
 	if err != nil {
 		f.err = err
 		return f
 	}
-	n, err = io.Copy(tmp, io.MultiReader(&head, rc))
+	n, err = io.Copy(tmp, io.MultiReader(head, rc))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -562,6 +577,7 @@ func (e *Engine) settle(ctx context.Context, mt axis.MessageType, f fetched, o o
 			_ = os.Remove(f.path)
 		}
 		e.memBytes.Add(-int64(len(f.data)))
+		releasePacket(f.buf)
 	}()
 	switch o.v {
 	case stored, duplicate:

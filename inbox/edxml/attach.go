@@ -12,8 +12,11 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync"
 
 	"github.com/klauspost/compress/flate"
+
+	"github.com/vanthu/vanthu/internal/zpool"
 )
 
 var zipMagic = []byte("PK\x03\x04")
@@ -79,8 +82,30 @@ type spool struct {
 	f   *os.File
 }
 
+// buffers lends the byte slices that spools and base64 readers grow (one
+// grown anew for each attachment is allocated, cleared and copied several
+// times over).
+var buffers sync.Pool // of *[]byte
+
+func getBuffer() []byte {
+	if b, ok := buffers.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return nil
+}
+
+func putBuffer(b []byte) {
+	if b != nil && cap(b) <= memSpool {
+		b = b[:0]
+		buffers.Put(&b)
+	}
+}
+
 func (s *spool) Write(p []byte) (int, error) {
 	if s.f == nil && len(s.mem)+len(p) <= memSpool {
+		if s.mem == nil {
+			s.mem = getBuffer()
+		}
 		s.mem = append(s.mem, p...)
 		return len(p), nil
 	}
@@ -93,6 +118,7 @@ func (s *spool) Write(p []byte) (int, error) {
 		if _, err := f.Write(s.mem); err != nil {
 			return 0, err
 		}
+		putBuffer(s.mem)
 		s.mem = nil
 	}
 	return s.f.Write(p)
@@ -123,6 +149,7 @@ func (s *spool) remove() {
 		os.Remove(name)
 		s.f = nil
 	}
+	putBuffer(s.mem)
 	s.mem = nil
 }
 
@@ -283,7 +310,8 @@ func (d *decoder) admit(idx int, a *Attachment) (AttachmentInfo, error) {
 // ZIP and whose metadata came first (direct) goes straight to the sink;
 // anything else is spooled to a temporary file.
 func (d *decoder) content(s *scanner, t *token, info AttachmentInfo, direct bool) (*content, error) {
-	b64 := &b64Reader{s: s, ctx: d.ctx, line: t.line}
+	b64 := &b64Reader{s: s, ctx: d.ctx, line: t.line, in: getBuffer(), out: getBuffer()}
+	defer b64.release()
 	var magic [4]byte
 	n, err := io.ReadFull(b64, magic[:])
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -378,7 +406,7 @@ func (d *decoder) storeSpooled(c *content, info AttachmentInfo) error {
 	}
 	r := raw
 	if zf.Method == zip.Deflate {
-		fr := flate.NewReader(raw)
+		fr := zpool.NewFlate(raw)
 		defer fr.Close()
 		r = fr
 	}
@@ -556,6 +584,13 @@ type b64Reader struct {
 	padded bool
 	done   bool
 	err    error
+}
+
+// release gives the reader's buffers back; it is not read afterwards.
+func (b *b64Reader) release() {
+	putBuffer(b.in)
+	putBuffer(b.out)
+	b.in, b.out = nil, nil
 }
 
 func (b *b64Reader) Read(p []byte) (int, error) {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/klauspost/compress/zlib"
+	"github.com/vanthu/vanthu/internal/zpool"
 )
 
 // Decode returns the decoded bytes of a stream, refusing results larger
@@ -124,10 +124,11 @@ func applyFilter(name Name, params Dict, data []byte, limit int64) ([]byte, erro
 }
 
 func inflate(data []byte, limit int64) ([]byte, error) {
-	zr, err := zlib.NewReader(bytes.NewReader(data))
+	zr, err := zpool.NewZlib(bytes.NewReader(data))
 	if err != nil {
 		return nil, malformed("bad Flate data: %v", err)
 	}
+	defer zr.Close()
 	var out bytes.Buffer
 	n, err := io.Copy(&out, io.LimitReader(zr, limit+1))
 	if n > limit {
