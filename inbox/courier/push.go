@@ -347,8 +347,9 @@ type sent struct {
 }
 
 // sentRecorder records accepted sends in the store, as many in one
-// transaction as have arrived while the last one was committed: the
-// senders do not wait for the disk. A send the axis accepted but the store
+// transaction as arrive within recordWindow: the senders do not wait for
+// the disk, and the disk sees a commit (a sync) per window rather than per
+// send or two. A send the axis accepted but the store
 // did not record is sent again in a later pass, and the recipient
 // recognises the copy by its DocumentId.
 type sentRecorder struct {
@@ -356,15 +357,19 @@ type sentRecorder struct {
 	done chan struct{}
 }
 
-// maxRecord bounds the rows of one recording transaction.
-const maxRecord = 256
+// maxRecord bounds the rows of one recording transaction; recordWindow is
+// how long it gathers them.
+const (
+	maxRecord    = 256
+	recordWindow = 100 * time.Millisecond
+)
 
 func (e *Engine) recordSent(ctx context.Context, t *tally) *sentRecorder {
 	r := &sentRecorder{in: make(chan sent, maxRecord), done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		for first := range r.in {
-			e.record(ctx, batch.Drain([]sent{first}, r.in, maxRecord), t)
+			e.record(ctx, batch.Gather([]sent{first}, r.in, maxRecord, recordWindow), t)
 		}
 	}()
 	return r

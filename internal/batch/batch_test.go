@@ -28,6 +28,37 @@ func TestDrain(t *testing.T) {
 	}
 }
 
+func TestGather(t *testing.T) {
+	ch := make(chan int)
+	go func() {
+		for i := range 5 {
+			ch <- i
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(300 * time.Millisecond)
+		ch <- 5
+		close(ch)
+	}()
+	start := time.Now()
+	if got := Gather([]int{-1}, ch, 10, 150*time.Millisecond); !slices.Equal(got, []int{-1, 0, 1, 2, 3, 4}) {
+		t.Errorf("what trickles in within the window: %v", got)
+	}
+	if d := time.Since(start); d < 150*time.Millisecond {
+		t.Errorf("returned after %v, before its window ended", d)
+	}
+	if got := Gather(nil, ch, 10, time.Second); !slices.Equal(got, []int{5}) {
+		t.Errorf("up to the channel's close: %v", got)
+	}
+	full := make(chan int, 5)
+	for i := range 5 {
+		full <- i
+	}
+	start = time.Now()
+	if got := Gather(nil, full, 3, time.Hour); !slices.Equal(got, []int{0, 1, 2}) || time.Since(start) > time.Second {
+		t.Errorf("a full batch at once: %v after %v", got, time.Since(start))
+	}
+}
+
 func TestGroup(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	var runs [][]int
