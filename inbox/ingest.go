@@ -138,6 +138,23 @@ func (im *Importer) Prepare(ctx context.Context, packets []io.ReadSeeker) (*Prep
 	return p, nil
 }
 
+// JoinPrepared gathers what several Prepare calls of one Importer made
+// ready, in order, for one Commit: one transaction for all. Packets can so
+// be prepared one at a time as they arrive, on as many goroutines as the
+// caller likes, and still be committed together.
+func JoinPrepared(parts ...*Prepared) *Prepared {
+	if len(parts) == 0 {
+		return nil
+	}
+	j := &Prepared{im: parts[0].im}
+	for _, p := range parts {
+		j.results = append(j.results, p.results...)
+		j.errs = append(j.errs, p.errs...)
+		j.prepared = append(j.prepared, p.prepared...)
+	}
+	return j
+}
+
 // Commit stores the prepared documents in one transaction and returns
 // ImportMany's answer. A document stored meanwhile (the same packet
 // prepared twice) is reported as a duplicate.

@@ -454,6 +454,65 @@ func TestImportManyWorkers(t *testing.T) {
 	}
 }
 
+// TestJoinPrepared prepares packets one at a time on several goroutines,
+// joins them (a second copy among them) and commits them at once: each
+// result in its packet's place, the copy a duplicate, every document
+// stored.
+func TestJoinPrepared(t *testing.T) {
+	s := openStore(t)
+	im := &inbox.Importer{Store: s}
+	const n = 8
+	var packets [][]byte
+	for i := range n {
+		packets = append(packets, packet(t, demodoc.Example(demodoc.CongVan, int64(i+40)), fmt.Sprint(700+i),
+			map[string][]byte{"a.pdf": sample.SimplePDF(1 + i%3)}))
+	}
+	packets = append(packets, packets[2]) // a second copy, prepared before the first is stored
+	parts := make([]*inbox.Prepared, len(packets))
+	var wg sync.WaitGroup
+	for i, p := range packets {
+		wg.Go(func() {
+			var err error
+			if parts[i], err = im.Prepare(context.Background(), []io.ReadSeeker{bytes.NewReader(p)}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if inbox.JoinPrepared() != nil {
+		t.Error("nothing joined is not nil")
+	}
+	res, errs, err := inbox.JoinPrepared(parts...).Commit(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != len(packets) {
+		t.Fatalf("%d results for %d packets", len(res), len(packets))
+	}
+	for i, p := range packets {
+		if errs[i] != nil {
+			t.Fatalf("packet %d: %v", i, errs[i])
+		}
+		e, err := edxml.DecodeEdoc(context.Background(), bytes.NewReader(p), nil, edxml.DecodeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[i].DocumentID != e.Header.DocumentID {
+			t.Errorf("packet %d: result for %s, want %s", i, res[i].DocumentID, e.Header.DocumentID)
+		}
+		if dup := i == n; res[i].Duplicate != dup || dup && res[i].ID != res[2].ID {
+			t.Errorf("packet %d: duplicate %v (id %d), want %v", i, res[i].Duplicate, res[i].ID, dup)
+		}
+	}
+	list, _, err := s.List(context.Background(), inbox.Filter{}, inbox.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != n {
+		t.Errorf("%d documents stored, want %d", len(list), n)
+	}
+}
+
 // Attachments up to a megabyte are checked from memory, larger ones from
 // their files; both give the signatures' verdict, and a changed byte is
 // caught either way.

@@ -38,6 +38,12 @@ type fetched struct {
 	buf  *bytes.Buffer // data's, back to packetBuffers once settled
 	path string
 	err  error
+
+	// A document packet is prepared as soon as it is downloaded (see
+	// receive): prep, or prepErr when that failed.
+	prepared bool
+	prep     *inbox.Prepared
+	prepErr  error
 }
 
 // Downloaded packets up to memPacket bytes are kept in memory, as long as
@@ -129,9 +135,9 @@ func (e *Engine) pull(ctx context.Context, mt axis.MessageType, t *tally) error 
 }
 
 // receive downloads, imports and acknowledges items, with acks to give
-// besides. Downloads and acknowledgements run on Workers goroutines each;
-// this goroutine imports, taking what has arrived in one transaction (up
-// to Batch packets).
+// besides. Downloads, the preparing of document packets and
+// acknowledgements run on Workers goroutines each; this goroutine imports,
+// taking what has arrived in one transaction (up to Batch packets).
 func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.ReceivedItem, acks []ack, held map[string]bool, t *tally) error {
 	fetchCtx, stopFetching := context.WithCancelCause(ctx)
 	defer stopFetching(nil)
@@ -174,6 +180,28 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 		fetchers.Wait()
 		close(got)
 	}()
+	// Document packets are prepared (decoded, their files stored, their
+	// signatures checked) as soon as they are downloaded, on Workers
+	// goroutines, each on its own: a batch prepared together would wait
+	// for its slowest packet before the next could start.
+	arrivals := got
+	if mt == axis.MessageEdoc {
+		ready := make(chan fetched, e.opts.Batch)
+		var preparers sync.WaitGroup
+		for range e.opts.Workers {
+			preparers.Go(func() {
+				for f := range got {
+					e.prepareOne(ctx, &f, false)
+					ready <- f
+				}
+			})
+		}
+		go func() {
+			preparers.Wait()
+			close(ready)
+		}()
+		arrivals = ready
+	}
 	for range e.opts.Workers {
 		ackers.Go(func() {
 			for a := range ackq {
@@ -192,10 +220,10 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 
 	// Packets are imported in the order the axis listed them (statuses
 	// about one document arrive in the order they were sent), in batches
-	// of what has arrived. A batch of documents is committed on its own
-	// goroutine while the next ones are prepared (two may wait for it: a
-	// commit that checkpoints the WAL takes longer than most); statuses
-	// are applied one batch after the other.
+	// of what has arrived. A batch of documents (prepared already) is
+	// committed on its own goroutine while the next arrive (two may wait
+	// for it: a commit that checkpoints the WAL takes longer than most);
+	// statuses are applied one batch after the other.
 	importBatch := func(batch []fetched) { e.importBatch(ctx, mt, batch, held, t, ackq) }
 	var commits chan *prepared
 	var committer sync.WaitGroup
@@ -206,7 +234,7 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 				e.finishBatch(ctx, mt, p, nil, t, ackq)
 			}
 		})
-		importBatch = func(batch []fetched) { commits <- e.prepareBatch(ctx, mt, batch, nil) }
+		importBatch = func(batch []fetched) { commits <- e.joinBatch(ctx, batch) }
 	}
 	arrived := map[int]fetched{}
 	next := 0
@@ -232,12 +260,12 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 			importBatch(batch)
 		}
 	}
-	for f := range got {
+	for f := range arrivals {
 		arrived[f.idx] = f
 	more:
 		for {
 			select {
-			case f, ok := <-got:
+			case f, ok := <-arrivals:
 				if !ok {
 					break more
 				}
@@ -376,6 +404,77 @@ type prepared struct {
 	err      error // Prepare's
 }
 
+// prepareOne prepares a downloaded document packet on its own
+// (inbox.Importer.Prepare: files stored, signatures checked). A packet
+// that is not a document (a status message in the documents' queue) is
+// left for the importer, which applies such messages in their order,
+// unless anyKind.
+func (e *Engine) prepareOne(ctx context.Context, f *fetched, anyKind bool) {
+	if f.err != nil {
+		return
+	}
+	var fh io.ReadSeeker
+	if f.data != nil {
+		fh = bytes.NewReader(f.data)
+	} else {
+		file, err := os.Open(f.path)
+		if err != nil {
+			f.prepared, f.prepErr = true, err
+			return
+		}
+		defer file.Close()
+		fh = file
+	}
+	if !anyKind {
+		kind, err := edxml.Detect(fh)
+		if err != nil || kind != edxml.KindEdoc {
+			return
+		}
+		if _, err := fh.Seek(0, io.SeekStart); err != nil {
+			f.prepared, f.prepErr = true, err
+			return
+		}
+	}
+	f.prepared = true
+	f.prep, f.prepErr = e.im.Prepare(ctx, []io.ReadSeeker{fh})
+}
+
+// joinBatch gathers a batch of document packets prepared one at a time
+// (preparing, in order, those left for it) for one commit.
+func (e *Engine) joinBatch(ctx context.Context, batch []fetched) *prepared {
+	p := &prepared{batch: batch, outcomes: make([]outcome, len(batch))}
+	var parts []*inbox.Prepared
+	for i := range batch {
+		f := &batch[i]
+		if f.err != nil {
+			p.outcomes[i] = fetchOutcome(ctx, f.err)
+			continue
+		}
+		if !f.prepared {
+			e.prepareOne(ctx, f, true)
+		}
+		if f.prepErr != nil {
+			p.outcomes[i] = e.judge(ctx, nil, f.prepErr)
+			continue
+		}
+		parts = append(parts, f.prep)
+		p.slots = append(p.slots, i)
+	}
+	p.prep = inbox.JoinPrepared(parts...)
+	return p
+}
+
+// fetchOutcome is the verdict on a packet whose download failed.
+func fetchOutcome(ctx context.Context, err error) outcome {
+	switch {
+	case gone(err):
+		return outcome{v: vanished, err: err}
+	case ctx.Err() != nil, errors.Is(err, context.Canceled):
+		return outcome{v: interrupted, err: err}
+	}
+	return outcome{v: passing, err: err}
+}
+
 // prepareBatch decides what it can without the importer and prepares the
 // rest (inbox.Importer.Prepare: files stored, signatures checked).
 func (e *Engine) prepareBatch(ctx context.Context, mt axis.MessageType, batch []fetched, held map[string]bool) *prepared {
@@ -393,15 +492,8 @@ func (e *Engine) prepareBatch(ctx context.Context, mt axis.MessageType, batch []
 				held[f.item.From] = true
 			}
 		}
-		switch {
-		case f.err != nil && gone(f.err):
-			outcomes[i] = outcome{v: vanished, err: f.err}
-			continue
-		case f.err != nil && ctx.Err() != nil, errors.Is(f.err, context.Canceled):
-			outcomes[i] = outcome{v: interrupted, err: f.err}
-			continue
-		case f.err != nil:
-			outcomes[i] = outcome{v: passing, err: f.err}
+		if f.err != nil {
+			outcomes[i] = fetchOutcome(ctx, f.err)
 			continue
 		}
 		var fh io.ReadSeeker
