@@ -238,8 +238,31 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 	}
 	arrived := map[int]fetched{}
 	next := 0
+	// Documents are committed a full batch at a time, or what is ready
+	// once the first of it has waited commitWait: they arrive one by one,
+	// and a commit (a sync to disk) for each few would cost more than the
+	// documents themselves. Statuses are applied as they are ready.
+	var flush <-chan time.Time
+	var flushTimer *time.Timer
+	wholeBatches := commits != nil
 	importReady := func(all bool) {
 		for {
+			if !all && wholeBatches {
+				ready := 0
+				for ready < e.opts.Batch {
+					if _, ok := arrived[next+ready]; !ok {
+						break
+					}
+					ready++
+				}
+				if ready < e.opts.Batch {
+					if ready > 0 && flush == nil {
+						flushTimer = time.NewTimer(commitWait)
+						flush = flushTimer.C
+					}
+					return
+				}
+			}
 			var batch []fetched
 			for len(batch) < e.opts.Batch && len(arrived) > 0 {
 				f, ok := arrived[next]
@@ -260,21 +283,25 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 			importBatch(batch)
 		}
 	}
-	for f := range arrivals {
-		arrived[f.idx] = f
-	more:
-		for {
-			select {
-			case f, ok := <-arrivals:
-				if !ok {
-					break more
-				}
-				arrived[f.idx] = f
-			default:
-				break more
+	for open := true; open; {
+		select {
+		case f, ok := <-arrivals:
+			if !ok {
+				open = false
+				break
 			}
+			arrived[f.idx] = f
+			arrived = drainArrived(arrived, arrivals)
+			importReady(false)
+		case <-flush:
+			flush = nil
+			wholeBatches = false // what is ready now goes
+			importReady(false)
+			wholeBatches = true
 		}
-		importReady(false)
+	}
+	if flushTimer != nil {
+		flushTimer.Stop()
 	}
 	importReady(true)
 	if commits != nil {
@@ -287,6 +314,25 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 		return fmt.Errorf("%w: %w", ErrOffline, *p)
 	}
 	return ctx.Err()
+}
+
+// commitWait is how long a document that is ready waits for a batch to
+// fill before it is committed with what else is ready.
+const commitWait = 100 * time.Millisecond
+
+// drainArrived adds to arrived what else waits on ch, without blocking.
+func drainArrived(arrived map[int]fetched, ch <-chan fetched) map[int]fetched {
+	for {
+		select {
+		case f, ok := <-ch:
+			if !ok {
+				return arrived
+			}
+			arrived[f.idx] = f
+		default:
+			return arrived
+		}
+	}
 }
 
 // fetchAttempts is how often fetch tries a download that failed for a
