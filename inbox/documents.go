@@ -264,7 +264,7 @@ func (s *Store) InsertIncomingMany(ctx context.Context, docs []NewIncoming) (ids
 // by its DocumentId, or ErrNotFound.
 func (s *Store) FindIncoming(ctx context.Context, senderCode, documentID string) (int64, error) {
 	var id int64
-	err := s.r.QueryRowContext(ctx, `SELECT id FROM documents WHERE direction = 'incoming' AND sender_code = ? AND document_id = ?`,
+	err := s.readRow(ctx, `SELECT id FROM documents WHERE direction = 'incoming' AND sender_code = ? AND document_id = ?`,
 		senderCode, documentID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, notFoundf("no document %q from %s", documentID, senderCode)

@@ -68,6 +68,10 @@ type Store struct {
 	r     *sql.DB // read-only pool
 	opts  Options
 	stmts stmtCache // statements prepared on w
+	// rstmts holds the readers' statements for the lookups an import
+	// makes per packet (readRow): SQLite compiles a statement at a cost
+	// close to running it.
+	rstmts sync.Map // query → *sql.Stmt on r
 
 	blobMu sync.Mutex // orders PutBlob's publish step against GC's delete step
 }
@@ -159,7 +163,30 @@ func dsn(path string, readOnly bool, cacheMB int) string {
 // Close closes the database connections.
 func (s *Store) Close() error {
 	s.stmts.close()
-	return errors.Join(s.r.Close(), s.w.Close())
+	var errs []error
+	s.rstmts.Range(func(k, st any) bool {
+		errs = append(errs, st.(*sql.Stmt).Close())
+		s.rstmts.Delete(k)
+		return true
+	})
+	return errors.Join(append(errs, s.r.Close(), s.w.Close())...)
+}
+
+// readRow runs a query of one row on the readers through a statement
+// prepared once (query is a constant: every one is kept until Close).
+func (s *Store) readRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, ok := s.rstmts.Load(query); ok {
+		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+	}
+	st, err := s.r.PrepareContext(ctx, query)
+	if err != nil {
+		return s.r.QueryRowContext(ctx, query, args...) // the same error, from Scan
+	}
+	if prev, loaded := s.rstmts.LoadOrStore(query, st); loaded {
+		_ = st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 func (s *Store) now() time.Time { return s.opts.Now() }
