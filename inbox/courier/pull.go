@@ -450,6 +450,19 @@ type prepared struct {
 	err      error // Prepare's
 }
 
+// open returns a reader of the downloaded packet, and its spool file to
+// close after (nil for a packet in memory).
+func (f *fetched) open() (io.ReadSeeker, *os.File, error) {
+	if f.data != nil {
+		return bytes.NewReader(f.data), nil, nil
+	}
+	file, err := os.Open(f.path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return file, file, nil
+}
+
 // prepareOne prepares a downloaded document packet on its own
 // (inbox.Importer.Prepare: files stored, signatures checked). A packet
 // that is not a document (a status message in the documents' queue) is
@@ -459,17 +472,13 @@ func (e *Engine) prepareOne(ctx context.Context, f *fetched, anyKind bool) {
 	if f.err != nil {
 		return
 	}
-	var fh io.ReadSeeker
-	if f.data != nil {
-		fh = bytes.NewReader(f.data)
-	} else {
-		file, err := os.Open(f.path)
-		if err != nil {
-			f.prepared, f.prepErr = true, err
-			return
-		}
+	fh, file, err := f.open()
+	if err != nil {
+		f.prepared, f.prepErr = true, err
+		return
+	}
+	if file != nil {
 		defer file.Close()
-		fh = file
 	}
 	if !anyKind {
 		kind, err := edxml.Detect(fh)
@@ -542,17 +551,13 @@ func (e *Engine) prepareBatch(ctx context.Context, mt axis.MessageType, batch []
 			outcomes[i] = fetchOutcome(ctx, f.err)
 			continue
 		}
-		var fh io.ReadSeeker
-		if f.data != nil {
-			fh = bytes.NewReader(f.data)
-		} else {
-			file, err := os.Open(f.path)
-			if err != nil {
-				outcomes[i] = outcome{v: passing, err: err}
-				continue
-			}
+		fh, file, err := f.open()
+		if err != nil {
+			outcomes[i] = outcome{v: passing, err: err}
+			continue
+		}
+		if file != nil {
 			files = append(files, file)
-			fh = file
 		}
 		if mt == axis.MessageStatus {
 			if o, ok := e.screenRecall(ctx, f.item, fh); ok {

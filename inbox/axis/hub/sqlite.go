@@ -77,15 +77,6 @@ func (s *SQLite) row(ctx context.Context, db *sql.DB, query string, args ...any)
 	return st.QueryRowContext(ctx, args...)
 }
 
-// exec runs a statement on db through its prepared statement.
-func (s *SQLite) exec(ctx context.Context, db *sql.DB, query string, args ...any) (sql.Result, error) {
-	st, err := s.stmt(ctx, db, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.ExecContext(ctx, args...)
-}
-
 // txStmt returns one of txQueries for a transaction of the writer: its
 // statement prepared at open (preparing one now would wait for the
 // writer's one connection, which the transaction holds).
