@@ -21,14 +21,13 @@ func Drain[T any](buf []T, ch <-chan T, maxLen int) []T {
 	return buf
 }
 
-// Gather is Drain that also waits: after what is waiting, it appends what
+// Gather is Drain that also waits: it appends what waits on ch and what
 // arrives within d, until buf holds maxLen values or ch is closed. A loop
 // that commits what it gathers commits once per d at most, however slowly
 // its values trickle in.
 func Gather[T any](buf []T, ch <-chan T, maxLen int, d time.Duration) []T {
-	buf = Drain(buf, ch, maxLen)
-	if len(buf) >= maxLen || d <= 0 {
-		return buf
+	if d <= 0 {
+		return Drain(buf, ch, maxLen)
 	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()

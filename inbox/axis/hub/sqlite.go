@@ -277,67 +277,61 @@ func (s *SQLite) write(ctx context.Context, op writeOp) error {
 func (s *SQLite) writeAll(calls []*batch.Call[writeOp]) {
 	// The transaction serves several requests; each was checked for its
 	// own context before its turn.
-	ctx := context.Background()
-	ran := make([]bool, len(calls))
-	fail := func(err error) { // undone: every change of the transaction
+	if err := s.writeTx(context.Background(), calls); err != nil {
 		err = fmt.Errorf("hub: store: %w", err)
 		for _, c := range calls {
-			if c.Err == nil {
+			if c.Err == nil { // undone with the transaction
 				c.Err = err
 			}
 		}
-	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		fail(err)
 		return
 	}
-	alone := len(calls) == 1 // undone by the rollback, not by a savepoint
-	for i, c := range calls {
-		if err := c.Ctx.Err(); err != nil {
-			c.Err = err
-			continue
-		}
-		if !alone {
-			if _, err := s.txExec(ctx, tx, savepointSQL); err != nil {
-				_ = tx.Rollback()
-				fail(err)
-				return
-			}
-		}
-		if c.Err = c.Value.run(ctx, tx); c.Err != nil {
-			if alone {
-				_ = tx.Rollback()
-				return
-			}
-			if _, err := s.txExec(ctx, tx, rollbackToSQL); err != nil {
-				// The transaction is gone (SQLite rolls back a whole
-				// transaction on some failures): so are the others'
-				// changes.
-				_ = tx.Rollback()
-				fail(err)
-				return
-			}
-		} else {
-			ran[i] = true
-		}
-		if !alone {
-			if _, err := s.txExec(ctx, tx, releaseSQL); err != nil {
-				_ = tx.Rollback()
-				fail(err)
-				return
-			}
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		fail(err)
-		return
-	}
-	for i, c := range calls {
-		if ran[i] && c.Value.after != nil {
+	for _, c := range calls {
+		if c.Err == nil && c.Value.after != nil {
 			c.Value.after()
 		}
 	}
+}
+
+// writeTx runs the calls' writes in one transaction, setting each call's
+// own error; a write that fails is undone by a savepoint, or by the
+// rollback when it is alone. err is the transaction's failure (every
+// change undone).
+func (s *SQLite) writeTx(ctx context.Context, calls []*batch.Call[writeOp]) (err error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	for _, c := range calls {
+		if c.Err = c.Ctx.Err(); c.Err != nil {
+			continue
+		}
+		if len(calls) == 1 {
+			if c.Err = c.Value.run(ctx, tx); c.Err != nil {
+				return tx.Rollback()
+			}
+			continue
+		}
+		if _, err := s.txExec(ctx, tx, savepointSQL); err != nil {
+			return err
+		}
+		if c.Err = c.Value.run(ctx, tx); c.Err != nil {
+			// A failure of the rollback means the transaction is gone
+			// (SQLite rolls back a whole transaction on some failures).
+			if _, err := s.txExec(ctx, tx, rollbackToSQL); err != nil {
+				return err
+			}
+		}
+		if _, err := s.txExec(ctx, tx, releaseSQL); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // Ping checks both pools.

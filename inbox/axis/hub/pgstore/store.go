@@ -132,9 +132,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) (err error) {
 
 // Close closes the pool, waiting for connections in use to be returned.
 func (s *Store) Close() error {
-	if s.remember != nil {
-		s.remember.Close()
-	}
+	s.remember.Close()
 	s.pool.Close()
 	return nil
 }
