@@ -17,6 +17,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // the database driver (pure Go, FTS5 included)
+
+	"github.com/vanthu/vanthu/internal/sqlstmt"
 )
 
 // migrationFiles holds the schema, one file per version: NNNN_name.sql.
@@ -62,16 +64,13 @@ type Options struct {
 // given out), so a commit must survive a power cut; in WAL mode FULL costs
 // one fsync of the WAL per commit. Readers do not sync.
 type Store struct {
-	dir   string
-	blobs string
-	w     *sql.DB // exactly one connection
-	r     *sql.DB // read-only pool
-	opts  Options
-	stmts stmtCache // statements prepared on w
-	// rstmts holds the readers' statements for the lookups an import
-	// makes per packet (readRow): SQLite compiles a statement at a cost
-	// close to running it.
-	rstmts sync.Map // query → *sql.Stmt on r
+	dir    string
+	blobs  string
+	w      *sql.DB // exactly one connection
+	r      *sql.DB // read-only pool
+	opts   Options
+	stmts  stmtCache     // statements prepared on w
+	rstmts sqlstmt.Cache // the readers' statements for the lookups an import makes per packet (readRow)
 
 	blobMu sync.Mutex // orders PutBlob's publish step against GC's delete step
 }
@@ -163,30 +162,13 @@ func dsn(path string, readOnly bool, cacheMB int) string {
 // Close closes the database connections.
 func (s *Store) Close() error {
 	s.stmts.close()
-	var errs []error
-	s.rstmts.Range(func(k, st any) bool {
-		errs = append(errs, st.(*sql.Stmt).Close())
-		s.rstmts.Delete(k)
-		return true
-	})
-	return errors.Join(append(errs, s.r.Close(), s.w.Close())...)
+	return errors.Join(s.rstmts.Close(), s.r.Close(), s.w.Close())
 }
 
 // readRow runs a query of one row on the readers through a statement
 // prepared once (query is a constant: every one is kept until Close).
 func (s *Store) readRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if st, ok := s.rstmts.Load(query); ok {
-		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
-	}
-	st, err := s.r.PrepareContext(ctx, query)
-	if err != nil {
-		return s.r.QueryRowContext(ctx, query, args...) // the same error, from Scan
-	}
-	if prev, loaded := s.rstmts.LoadOrStore(query, st); loaded {
-		_ = st.Close()
-		st = prev.(*sql.Stmt)
-	}
-	return st.QueryRowContext(ctx, args...)
+	return s.rstmts.Row(ctx, s.r, query, args...)
 }
 
 func (s *Store) now() time.Time { return s.opts.Now() }

@@ -20,6 +20,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/vanthu/vanthu/internal/batch"
+	"github.com/vanthu/vanthu/internal/sqlstmt"
 )
 
 //go:embed sqlite/*.sql
@@ -42,50 +43,23 @@ type SQLite struct {
 	// states) are committed in groups (see write); Close stops the group.
 	writes *batch.Group[writeOp]
 
-	stmts sync.Map // stmtKey → *sql.Stmt: SQLite compiles a statement at a cost close to running it
-}
-
-// stmtKey is a statement prepared on one pool.
-type stmtKey struct {
-	db    *sql.DB
-	query string
-}
-
-// stmt returns query prepared on db, preparing it once.
-func (s *SQLite) stmt(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
-	k := stmtKey{db, query}
-	if st, ok := s.stmts.Load(k); ok {
-		return st.(*sql.Stmt), nil
-	}
-	st, err := db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	if prev, loaded := s.stmts.LoadOrStore(k, st); loaded {
-		_ = st.Close()
-		return prev.(*sql.Stmt), nil
-	}
-	return st, nil
+	stmts sqlstmt.Cache // on both pools
 }
 
 // row runs a query of one row on db through its prepared statement.
 func (s *SQLite) row(ctx context.Context, db *sql.DB, query string, args ...any) *sql.Row {
-	st, err := s.stmt(ctx, db, query)
-	if err != nil {
-		return db.QueryRowContext(ctx, query, args...) // reports the same error
-	}
-	return st.QueryRowContext(ctx, args...)
+	return s.stmts.Row(ctx, db, query, args...)
 }
 
 // txStmt returns one of txQueries for a transaction of the writer: its
 // statement prepared at open (preparing one now would wait for the
 // writer's one connection, which the transaction holds).
 func (s *SQLite) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	st, ok := s.stmts.Load(stmtKey{s.w, query})
+	st, ok := s.stmts.Prepared(s.w, query)
 	if !ok {
 		return nil, fmt.Errorf("hub: statement not prepared at open: %.60s", query)
 	}
-	return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	return tx.StmtContext(ctx, st), nil
 }
 
 // txExec runs one of txQueries in a transaction of the writer.
@@ -189,8 +163,8 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	r.SetMaxIdleConns(4) // a connection closed and opened again loses its prepared statements
 	s := &SQLite{w: w, r: r, stamps: map[queueKey]uint64{}}
 	for _, q := range txQueries {
-		if _, err := s.stmt(ctx, w, q); err != nil {
-			_ = s.closeStmts()
+		if _, err := s.stmts.Get(ctx, w, q); err != nil {
+			_ = s.stmts.Close()
 			_ = w.Close()
 			_ = r.Close()
 			return nil, fmt.Errorf("hub: open %s: %w", path, err)
@@ -244,17 +218,7 @@ func migrateSQLite(ctx context.Context, db *sql.DB) error {
 // Close stops the group commits and closes both pools.
 func (s *SQLite) Close() error {
 	s.writes.Close()
-	return errors.Join(s.closeStmts(), s.r.Close(), s.w.Close())
-}
-
-func (s *SQLite) closeStmts() error {
-	var errs []error
-	s.stmts.Range(func(k, st any) bool {
-		errs = append(errs, st.(*sql.Stmt).Close())
-		s.stmts.Delete(k)
-		return true
-	})
-	return errors.Join(errs...)
+	return errors.Join(s.stmts.Close(), s.r.Close(), s.w.Close())
 }
 
 // write runs op in a transaction of the writer, and its after once
@@ -744,7 +708,7 @@ func scanEntry(row interface{ Scan(...any) error }) (Entry, error) {
 }
 
 func (s *SQLite) entries(ctx context.Context, query string, args ...any) ([]Entry, error) {
-	st, err := s.stmt(ctx, s.r, query)
+	st, err := s.stmts.Get(ctx, s.r, query)
 	if err != nil {
 		return nil, fmt.Errorf("hub: list deliveries: %w", err)
 	}
