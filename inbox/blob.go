@@ -13,8 +13,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/vanthu/vanthu/internal/bufpool"
 )
 
 const tempBlobPrefix = "tmp-"
@@ -93,24 +94,18 @@ func (s *Store) PutBlobBytes(ctx context.Context, b []byte) (Blob, error) {
 // before they are written, and checked without reading the file back.
 const memBlob = 1 << 20
 
-var blobBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var blobBuffers = bufpool.New(2 * memBlob)
 
 // readSmall reads r into a pooled buffer, up to memBlob+1 bytes; small
 // tells whether that was all of it. The buffer goes back with
 // releaseBuffer.
 func readSmall(ctx context.Context, r io.Reader) (buf *bytes.Buffer, small bool, err error) {
-	buf = blobBuffers.Get().(*bytes.Buffer)
-	buf.Reset()
+	buf = blobBuffers.Get()
 	n, err := buf.ReadFrom(io.LimitReader(ctxReader{ctx: ctx, r: r}, memBlob+1))
 	return buf, n <= memBlob, err
 }
 
-func releaseBuffer(buf *bytes.Buffer) {
-	if buf != nil && buf.Cap() <= memBlob*2 {
-		buf.Reset()
-		blobBuffers.Put(buf)
-	}
-}
+func releaseBuffer(buf *bytes.Buffer) { blobBuffers.Put(buf) }
 
 // touchBlob reports whether b is stored, refreshing its time when it is.
 // The caller holds blobMu.

@@ -16,6 +16,7 @@ import (
 	"github.com/vanthu/vanthu/inbox"
 	"github.com/vanthu/vanthu/inbox/axis"
 	"github.com/vanthu/vanthu/inbox/edxml"
+	"github.com/vanthu/vanthu/internal/bufpool"
 )
 
 // errHeld is a status message left for the next pass behind an earlier
@@ -56,14 +57,7 @@ const (
 // packetBuffers holds the buffers downloads are read into: one grown to a
 // packet's size for each would be allocated, cleared and copied a few
 // times over.
-var packetBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func releasePacket(buf *bytes.Buffer) {
-	if buf != nil && buf.Cap() <= 2*memPacket {
-		buf.Reset()
-		packetBuffers.Put(buf)
-	}
-}
+var packetBuffers = bufpool.New(2 * memPacket)
 
 // verdict is what became of one received packet.
 type verdict int
@@ -373,10 +367,10 @@ func (e *Engine) fetchOnce(ctx context.Context, it axis.ReceivedItem, t *tally) 
 		return f
 	}
 	defer rc.Close()
-	head := packetBuffers.Get().(*bytes.Buffer)
+	head := packetBuffers.Get()
 	n, err := io.Copy(head, io.LimitReader(rc, memPacket+1))
 	if err != nil {
-		releasePacket(head)
+		packetBuffers.Put(head)
 		f.err = fmt.Errorf("download %s: %w", it.DocID, err)
 		return f
 	}
@@ -388,7 +382,7 @@ func (e *Engine) fetchOnce(ctx context.Context, it axis.ReceivedItem, t *tally) 
 		}
 		e.memBytes.Add(-n)
 	}
-	defer releasePacket(head)
+	defer packetBuffers.Put(head)
 	tmp, err := os.CreateTemp(e.spoolDir, "packet-*.edxml")
 	if err != nil {
 		f.err = err
@@ -720,7 +714,7 @@ func (e *Engine) settle(ctx context.Context, mt axis.MessageType, f fetched, o o
 			_ = os.Remove(f.path)
 		}
 		e.memBytes.Add(-int64(len(f.data)))
-		releasePacket(f.buf)
+		packetBuffers.Put(f.buf)
 	}()
 	switch o.v {
 	case stored, duplicate:
