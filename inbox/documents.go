@@ -162,8 +162,10 @@ func (s *Store) InsertIncoming(ctx context.Context, doc *Document, atts []NewAtt
 	var id int64
 	err := s.write(ctx, func(tx *wtx, now time.Time) error {
 		var err error
-		id, err = s.insertIncomingTx(ctx, tx, doc, atts, now)
-		return err
+		if id, err = s.insertIncomingTx(ctx, tx, doc, atts, now); err != nil {
+			return err
+		}
+		return reindex(ctx, tx, id)
 	})
 	if err != nil {
 		return 0, err
@@ -186,9 +188,6 @@ func (s *Store) insertIncomingTx(ctx context.Context, tx *wtx, doc *Document, at
 		return 0, err
 	}
 	if err := s.insertAttachments(ctx, tx, id, StageReceived, atts, now); err != nil {
-		return 0, err
-	}
-	if err := reindex(ctx, tx, id); err != nil {
 		return 0, err
 	}
 	actor := Actor{ID: "axis", Name: doc.Sender.Name}
@@ -251,6 +250,13 @@ func (s *Store) InsertIncomingMany(ctx context.Context, docs []NewIncoming) (ids
 				return err
 			}
 			ids[i] = id
+		}
+		for _, id := range ids {
+			if id != 0 {
+				if err := reindex(ctx, tx, id); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
