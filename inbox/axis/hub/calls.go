@@ -192,6 +192,9 @@ func (s *Server) getEdoc(ctx context.Context, w http.ResponseWriter, _ *http.Req
 	if err != nil {
 		return err
 	}
+	if err := s.store.MarkFetched(ctx, q.req, e.Delivery.DocID, q.now); err != nil {
+		return err
+	}
 	rc, err := s.store.OpenBody(ctx, e.Packet.ID)
 	if err != nil {
 		return err
@@ -208,7 +211,7 @@ func (s *Server) getEdoc(ctx context.Context, w http.ResponseWriter, _ *http.Req
 	if err != nil {
 		return s.streamFailed(w, e, err)
 	}
-	return s.store.MarkFetched(ctx, e.Delivery.DocID, q.now)
+	return nil
 }
 
 // streamFailed notes a failure after the answer started: nothing can be
@@ -227,6 +230,9 @@ func (s *Server) downloadEdoc(ctx context.Context, w http.ResponseWriter, _ *htt
 	if err != nil {
 		return err
 	}
+	if err := s.store.MarkFetched(ctx, q.req, e.Delivery.DocID, q.now); err != nil {
+		return err
+	}
 	rc, err := s.store.OpenBody(ctx, e.Packet.ID)
 	if err != nil {
 		return err
@@ -241,7 +247,7 @@ func (s *Server) downloadEdoc(ctx context.Context, w http.ResponseWriter, _ *htt
 	if err := copyBody(w, rc); err != nil {
 		return s.streamFailed(w, e, err)
 	}
-	return s.store.MarkFetched(ctx, e.Delivery.DocID, q.now)
+	return nil
 }
 
 func (s *Server) updateStatus(ctx context.Context, w http.ResponseWriter, _ *http.Request, q *request) error {
@@ -257,7 +263,7 @@ func (s *Server) updateStatus(ctx context.Context, w http.ResponseWriter, _ *htt
 	if err != nil {
 		return err
 	}
-	err = s.store.SetStatus(ctx, e.Delivery.DocID, string(st), reason, q.now)
+	err = s.store.SetStatus(ctx, q.req, e.Delivery.DocID, string(st), reason, q.now)
 	if errors.Is(err, ErrFinal) {
 		return badRequest("document %s is acknowledged done already", e.Delivery.DocID)
 	}

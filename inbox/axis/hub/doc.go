@@ -41,7 +41,12 @@
 // and a Content-Type differing from the signed one are refused), the
 // system's rate (429), the request id (each (system, request id) once,
 // remembered in the store until the request's timestamp leaves the window;
-// 401 AUTH_REPLAY), then the call's own checks. sendEdoc checks its headers
+// 401 AUTH_REPLAY), then the call's own checks. The calls a sync makes per
+// packet (sendEdoc, downloadEdoc, getEdoc, updateStatus) remember their id
+// in the transaction of their own write, which comes before they answer
+// anything or change anything else: a replay of one is refused after its
+// checks and before its effect (a download's fetched mark precedes the
+// packet's bytes). sendEdoc checks its headers
 // (sender, recipients, hash-file) before reading the upload, streams the
 // upload to a temporary file while hashing it, compares the hash, and
 // validates the packet with the edxml codec (a document refused only for

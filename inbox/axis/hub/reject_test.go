@@ -231,6 +231,74 @@ func TestReplay(t *testing.T) {
 	}
 }
 
+// TestReplayWrites replays the calls whose id is remembered by their own
+// write (sendEdoc, downloadEdoc, getEdoc, updateStatus): each replay is
+// refused before it answers anything or changes anything.
+func TestReplayWrites(t *testing.T) {
+	e := newEnv(t)
+	ctx := ctxT(t)
+	again := func(c rawCall) rawCall {
+		t.Helper()
+		c.reqID = axis.NewRequestID()
+		if a := e.do(c); a.status != 200 {
+			t.Fatalf("%s: first: %s", c.name, describe(a))
+		}
+		return c
+	}
+	refused := func(c rawCall) answer {
+		t.Helper()
+		a := e.do(c)
+		if a.status != 401 || a.env.ErrorCode != axis.CodeAuthReplay {
+			t.Errorf("%s replayed: got %s, want 401 AUTH_REPLAY", c.name, describe(a))
+		}
+		return a
+	}
+
+	send := again(sendCall(sysA, agVPCP, "edoc", nil, edoc(agVPCP, []string{agNghean}, "1", "Một lần")))
+	before := e.counts()
+	refused(send)
+	if got := e.counts(); got.Packets != before.Packets || got.Deliveries != before.Deliveries {
+		t.Errorf("a replayed sendEdoc stored something: %+v, then %+v", before, got)
+	}
+	list, err := e.client(sysB).ReceivedList(ctx, axis.MessageEdoc)
+	mustOK(t, "list", err)
+	if len(list) != 1 {
+		t.Fatalf("B has %d documents, want 1", len(list))
+	}
+	doc := []axis.Header{{Name: axis.HDocID, Value: list[0].DocID}}
+
+	for _, name := range []string{axis.CallDownloadEdoc, axis.CallGetEdoc} {
+		method := http.MethodPost
+		if name == axis.CallDownloadEdoc {
+			method = http.MethodGet
+		}
+		c := again(rawCall{name: name, method: method, sys: sysB, headers: doc})
+		if a := refused(c); bytes.Contains(a.body, []byte("edXML")) {
+			t.Errorf("%s replayed: the answer holds the packet", name)
+		}
+	}
+	entry, err := e.store.Entry(ctx, list[0].DocID)
+	mustOK(t, "entry", err)
+	if entry.Delivery.Fetched.IsZero() {
+		t.Error("the downloads did not record the delivery as fetched")
+	}
+
+	status := func(st string) rawCall {
+		return rawCall{name: axis.CallUpdateStatus, sys: sysB, headers: append(doc[:1:1], axis.Header{Name: axis.HStatus, Value: st})}
+	}
+	c := again(status("processing"))
+	mustOK(t, "done", e.client(sysB).UpdateStatus(ctx, list[0].DocID, axis.StatusDone, ""))
+	e.clock.Advance(time.Second)
+	refused(c) // replaying processing after done: refused as a replay, not as final
+	if entry, _ = e.store.Entry(ctx, list[0].DocID); entry.Delivery.Status != hub.StatusDone {
+		t.Errorf("after the replay the delivery is %s, want done", entry.Delivery.Status)
+	}
+	// The refused replays changed nothing the store counts either.
+	if got := e.counts(); got.Packets != before.Packets || got.Deliveries != before.Deliveries {
+		t.Errorf("the replays stored something: %+v, then %+v", before, got)
+	}
+}
+
 func TestSDKCompat(t *testing.T) {
 	noID := rawCall{name: axis.CallCountEdoc, method: http.MethodGet, sys: sysB, reqID: "-"}
 	strict := newEnv(t)

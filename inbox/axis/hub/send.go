@@ -129,7 +129,7 @@ func (s *Server) sendEdoc(ctx context.Context, w http.ResponseWriter, r *http.Re
 		deliveries[i] = Delivery{DocID: axis.NewRequestID(), To: addr}
 		answer[i] = sentTo{To: addr, DocID: deliveries[i].DocID}
 	}
-	if err := s.store.AddPacket(ctx, p, up.reader(), deliveries); err != nil {
+	if err := s.store.AddPacket(ctx, q.req, p, up.reader(), deliveries); err != nil {
 		return err
 	}
 	if attachmentFault != "" {

@@ -297,20 +297,25 @@ func errForbidden(desc string) *axis.Error {
 type call struct {
 	method  string
 	handler func(s *Server, ctx context.Context, w http.ResponseWriter, r *http.Request, q *request) error
+	// inWrite: the handler's store write remembers the request id (q.req),
+	// before the handler answers or changes anything else; other calls'
+	// ids are remembered before the handler runs. One commit instead of
+	// two for the calls a sync makes per packet.
+	inWrite bool
 }
 
 var calls = map[string]call{
-	axis.CallReceivedList: {http.MethodPost, (*Server).receivedList},
-	axis.CallGetEdoc:      {http.MethodPost, (*Server).getEdoc},
-	axis.CallDownloadEdoc: {http.MethodGet, (*Server).downloadEdoc},
-	axis.CallSendEdoc:     {http.MethodPost, (*Server).sendEdoc},
-	axis.CallUpdateStatus: {http.MethodPost, (*Server).updateStatus},
-	axis.CallSentList:     {http.MethodPost, (*Server).sentList},
-	axis.CallCountEdoc:    {http.MethodGet, (*Server).countEdoc},
-	axis.CallCountStatus:  {http.MethodGet, (*Server).countStatus},
-	axis.CallAgencies:     {http.MethodPost, (*Server).agencies},
-	axis.CallRegisterAgcy: {http.MethodPost, (*Server).registerAgency},
-	axis.CallDeleteAgency: {http.MethodPost, (*Server).deleteAgency},
+	axis.CallReceivedList: {method: http.MethodPost, handler: (*Server).receivedList},
+	axis.CallGetEdoc:      {method: http.MethodPost, handler: (*Server).getEdoc, inWrite: true},
+	axis.CallDownloadEdoc: {method: http.MethodGet, handler: (*Server).downloadEdoc, inWrite: true},
+	axis.CallSendEdoc:     {method: http.MethodPost, handler: (*Server).sendEdoc, inWrite: true},
+	axis.CallUpdateStatus: {method: http.MethodPost, handler: (*Server).updateStatus, inWrite: true},
+	axis.CallSentList:     {method: http.MethodPost, handler: (*Server).sentList},
+	axis.CallCountEdoc:    {method: http.MethodGet, handler: (*Server).countEdoc},
+	axis.CallCountStatus:  {method: http.MethodGet, handler: (*Server).countStatus},
+	axis.CallAgencies:     {method: http.MethodPost, handler: (*Server).agencies},
+	axis.CallRegisterAgcy: {method: http.MethodPost, handler: (*Server).registerAgency},
+	axis.CallDeleteAgency: {method: http.MethodPost, handler: (*Server).deleteAgency},
 }
 
 // request is an authenticated call.
@@ -318,6 +323,9 @@ type request struct {
 	sys *System
 	v   *axis.Verified
 	now time.Time
+	// req is the request id for the handler's write to remember (zero
+	// when it was remembered before the handler ran, or there is none).
+	req Request
 }
 
 // recorder remembers what was answered, for the log and the metrics.
@@ -483,18 +491,18 @@ func (s *Server) serveCall(ctx context.Context, w *recorder, r *http.Request, na
 		s.fail(w, axis.NewError(axis.CodeRateLimited, "too many requests from "+sys.ID+"; retry later"))
 		return
 	}
+	q := &request{sys: sys, v: v, now: now}
 	if v.RequestID != "" {
 		// A request is acceptable while its timestamp is within the window;
 		// remember its id a minute longer for clock differences between
 		// instances.
-		err := s.store.RememberRequest(ctx, sys.ID, v.RequestID, v.Timestamp.Add(s.window+time.Minute))
-		if errors.Is(err, ErrReplay) {
-			s.fail(w, axis.NewError(axis.CodeAuthReplay, "request id "+strconv.Quote(truncate(v.RequestID, 80))+" was used already"))
-			return
-		}
-		if err != nil {
-			s.fail(w, err)
-			return
+		q.req = Request{SystemID: sys.ID, ID: v.RequestID, Until: v.Timestamp.Add(s.window + time.Minute)}
+		if !c.inWrite {
+			if err := s.store.RememberRequest(ctx, q.req.SystemID, q.req.ID, q.req.Until); err != nil {
+				s.fail(w, replayed(err, v))
+				return
+			}
+			q.req = Request{}
 		}
 	}
 	if plan.expire {
@@ -502,12 +510,11 @@ func (s *Server) serveCall(ctx context.Context, w *recorder, r *http.Request, na
 		s.fail(w, axis.NewError(axis.CodeAuthExpired, "the credentials have expired (injected fault)"))
 		return
 	}
-	q := &request{sys: sys, v: v, now: now}
 	if plan.after && (plan.fail || plan.drop) {
 		d := &discard{}
 		rec := &recorder{ResponseWriter: d, call: w.call, systemID: w.systemID}
 		if err := c.handler(s, ctx, rec, r, q); err != nil {
-			s.fail(rec, err)
+			s.fail(rec, replayed(err, v))
 		}
 		if plan.drop {
 			s.metrics.fault("drop_after")
@@ -519,8 +526,17 @@ func (s *Server) serveCall(ctx context.Context, w *recorder, r *http.Request, na
 		return
 	}
 	if err := c.handler(s, ctx, w, r, q); err != nil {
-		s.fail(w, err)
+		s.fail(w, replayed(err, v))
 	}
+}
+
+// replayed turns the store's ErrReplay into the answer for a replayed
+// request; other errors pass.
+func replayed(err error, v *axis.Verified) error {
+	if errors.Is(err, ErrReplay) {
+		return axis.NewError(axis.CodeAuthReplay, "request id "+strconv.Quote(truncate(v.RequestID, 80))+" was used already")
+	}
+	return err
 }
 
 // unsignedParameter returns an XroadVnpt- header that was sent but not

@@ -497,6 +497,22 @@ func (s *SQLite) rememberOp(systemID, requestID string, until time.Time) writeOp
 	}}
 }
 
+// remembering runs op after remembering req's id, in op's savepoint: a
+// replay changes nothing, and a failing op undoes the id with its own
+// changes (the request had no effect, so nothing can be replayed).
+func (s *SQLite) remembering(req Request, op writeOp) writeOp {
+	if req.ID == "" {
+		return op
+	}
+	remember := s.rememberOp(req.SystemID, req.ID, req.Until)
+	return writeOp{run: func(ctx context.Context, tx *sql.Tx) error {
+		if err := remember.run(ctx, tx); err != nil {
+			return err
+		}
+		return op.run(ctx, tx)
+	}, after: op.after}
+}
+
 // ForgetRequests implements Store.
 func (s *SQLite) ForgetRequests(ctx context.Context, t time.Time) (int64, error) {
 	res, err := s.w.ExecContext(ctx, `DELETE FROM requests WHERE until_ms < ?`, ms(t))
@@ -507,11 +523,11 @@ func (s *SQLite) ForgetRequests(ctx context.Context, t time.Time) (int64, error)
 }
 
 // AddPacket implements Store: one of the group commits (see write).
-func (s *SQLite) AddPacket(ctx context.Context, p Packet, body io.Reader, to []Delivery) error {
+func (s *SQLite) AddPacket(ctx context.Context, req Request, p Packet, body io.Reader, to []Delivery) error {
 	if len(to) == 0 {
 		return errors.New("hub: a packet needs at least one recipient")
 	}
-	return s.write(ctx, s.addPacketOp(p, body, to))
+	return s.write(ctx, s.remembering(req, s.addPacketOp(p, body, to)))
 }
 
 func (s *SQLite) addPacketOp(p Packet, body io.Reader, to []Delivery) writeOp {
@@ -771,8 +787,8 @@ func (s *SQLite) CountPending(ctx context.Context, to []string, messageType stri
 }
 
 // MarkFetched implements Store: one of the group commits (see write).
-func (s *SQLite) MarkFetched(ctx context.Context, docID string, at time.Time) error {
-	return s.write(ctx, s.markFetchedOp(docID, at))
+func (s *SQLite) MarkFetched(ctx context.Context, req Request, docID string, at time.Time) error {
+	return s.write(ctx, s.remembering(req, s.markFetchedOp(docID, at)))
 }
 
 func (s *SQLite) markFetchedOp(docID string, at time.Time) writeOp {
@@ -786,13 +802,13 @@ func (s *SQLite) markFetchedOp(docID string, at time.Time) writeOp {
 }
 
 // SetStatus implements Store: one of the group commits (see write).
-func (s *SQLite) SetStatus(ctx context.Context, docID, status, desc string, at time.Time) error {
+func (s *SQLite) SetStatus(ctx context.Context, req Request, docID, status, desc string, at time.Time) error {
 	switch status {
 	case StatusPending, StatusProcessing, StatusDone, StatusFail:
 	default:
 		return fmt.Errorf("hub: unknown delivery status %q", status)
 	}
-	return s.write(ctx, s.setStatusOp(docID, status, desc, at))
+	return s.write(ctx, s.remembering(req, s.setStatusOp(docID, status, desc, at)))
 }
 
 func (s *SQLite) setStatusOp(docID, status, desc string, at time.Time) writeOp {

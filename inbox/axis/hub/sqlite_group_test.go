@@ -35,7 +35,7 @@ func TestSQLiteGroupCommit(t *testing.T) {
 		}
 		return ds
 	}
-	if err := s.AddPacket(ctx, pkt("p0", len(data)), bytes.NewReader(data), to("d0")); err != nil {
+	if err := s.AddPacket(ctx, Request{}, pkt("p0", len(data)), bytes.NewReader(data), to("d0")); err != nil {
 		t.Fatal(err)
 	}
 	stamp := func() uint64 {
@@ -148,14 +148,14 @@ func TestSQLiteGroupCommitAlone(t *testing.T) {
 	defer s.Close()
 	data := bytes.Repeat([]byte("x"), chunkSize+10)
 	p := Packet{ID: "p1", From: "000.00.00.G22", ServiceType: "eDoc", MessageType: MessageEdoc, Size: int64(len(data))}
-	err = s.AddPacket(ctx, p, io.MultiReader(bytes.NewReader(data[:chunkSize]), failingReader{}), []Delivery{{DocID: "d1", To: "000.00.00.H41"}})
+	err = s.AddPacket(ctx, Request{}, p, io.MultiReader(bytes.NewReader(data[:chunkSize]), failingReader{}), []Delivery{{DocID: "d1", To: "000.00.00.H41"}})
 	if err == nil {
 		t.Fatal("a failing body was stored")
 	}
 	if _, err := s.OpenBody(ctx, "p1"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("the packet is there (%v)", err)
 	}
-	if err := s.AddPacket(ctx, p, bytes.NewReader(data), []Delivery{{DocID: "d1", To: "000.00.00.H41"}}); err != nil {
+	if err := s.AddPacket(ctx, Request{}, p, bytes.NewReader(data), []Delivery{{DocID: "d1", To: "000.00.00.H41"}}); err != nil {
 		t.Errorf("the same packet with its body: %v", err)
 	}
 }

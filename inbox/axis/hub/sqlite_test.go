@@ -37,7 +37,7 @@ func TestSQLiteReopen(t *testing.T) {
 	at := time.Date(2026, 11, 26, 2, 30, 0, 0, time.UTC)
 	data := bytes.Repeat([]byte("edXML "), 100000)
 	p := hub.Packet{ID: "p1", From: "000.00.00.G22", ServiceType: "eDoc", MessageType: hub.MessageEdoc, Size: int64(len(data)), Created: at}
-	if err := s.AddPacket(t.Context(), p, bytes.NewReader(data), []hub.Delivery{{DocID: "d1", To: "000.00.00.H41"}}); err != nil {
+	if err := s.AddPacket(t.Context(), hub.Request{}, p, bytes.NewReader(data), []hub.Delivery{{DocID: "d1", To: "000.00.00.H41"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

@@ -47,13 +47,14 @@ type Store interface {
 
 	// AddPacket stores a packet, its body (p.Size bytes read from body)
 	// and one delivery per recipient in one transaction: either all of it
-	// is stored or nothing is. Each delivery's DocID and To must be set;
+	// is stored or nothing is. The packet's request id (see Request) is
+	// remembered with it. Each delivery's DocID and To must be set;
 	// its PacketID, status and times are filled in. A status packet
 	// (p.ResponseFor set) also records its StatusCode as the business
 	// status of the deliveries it answers: those of edoc packets with
 	// DocumentID p.ResponseFor sent from an agency among the status
 	// packet's recipients to p.From's agency.
-	AddPacket(ctx context.Context, p Packet, body io.Reader, to []Delivery) error
+	AddPacket(ctx context.Context, req Request, p Packet, body io.Reader, to []Delivery) error
 	// OpenBody streams a packet's body (ErrNotFound when absent).
 	OpenBody(ctx context.Context, packetID string) (io.ReadCloser, error)
 	// Entry returns one delivery with its packet (ErrNotFound when absent).
@@ -70,11 +71,13 @@ type Store interface {
 	// the server may answer lists from its cache while the stamp has not
 	// grown past the cached answer's.
 	QueueStamp(ctx context.Context, to []string, messageType string) (uint64, error)
-	// MarkFetched records the first time a delivery was downloaded.
-	MarkFetched(ctx context.Context, docID string, at time.Time) error
-	// SetStatus sets a delivery's transport status. Done is final: done
-	// again is a no-op, anything else after done is ErrFinal.
-	SetStatus(ctx context.Context, docID, status, desc string, at time.Time) error
+	// MarkFetched records the first time a delivery was asked for, with
+	// the request's id (see Request).
+	MarkFetched(ctx context.Context, req Request, docID string, at time.Time) error
+	// SetStatus sets a delivery's transport status, with the request's id
+	// (see Request). Done is final: done again is a no-op, anything else
+	// after done is ErrFinal.
+	SetStatus(ctx context.Context, req Request, docID, status, desc string, at time.Time) error
 	// Sent lists the deliveries of packets sent from any of the addresses,
 	// newest packet first, at most limit; packetID and messageType narrow
 	// it when not empty.
@@ -86,6 +89,19 @@ type Store interface {
 
 	// Close releases the store.
 	Close() error
+}
+
+// Request is the id of the request a write serves, remembered as
+// RememberRequest does: the write fails with ErrReplay, having changed
+// nothing, when the id was used already, and the id is recorded no later
+// than the write's changes (SQLite commits both together), so that a
+// request that did something cannot be replayed. Whether the id of a
+// write that failed for another reason stays recorded is up to the store.
+// The zero Request remembers nothing.
+type Request struct {
+	SystemID, ID string
+	// Until is when the id may be forgotten.
+	Until time.Time
 }
 
 // Errors of the store.
@@ -173,7 +189,7 @@ type Delivery struct {
 	StatusDesc string
 	Created    time.Time
 	Updated    time.Time
-	// Fetched is when the recipient first downloaded it (zero if never).
+	// Fetched is when the recipient first asked for it (zero if never).
 	Fetched time.Time
 	// Business* hold the last status packet the recipient sent about it.
 	BusinessStatus string

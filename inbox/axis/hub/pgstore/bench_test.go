@@ -124,7 +124,7 @@ func fillQueues(b *testing.B, st hub.Store, systems []hub.System, pending, done 
 			for _, sys := range systems {
 				to = append(to, hub.Delivery{DocID: id + "-" + sys.ID, To: sys.Agency})
 			}
-			if err := st.AddPacket(ctx, p, bytes.NewReader(body), to); err != nil {
+			if err := st.AddPacket(ctx, hub.Request{}, p, bytes.NewReader(body), to); err != nil {
 				b.Fatal(err)
 			}
 			for _, d := range to {
@@ -139,7 +139,7 @@ func fillQueues(b *testing.B, st hub.Store, systems []hub.System, pending, done 
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(acked); i += workers {
-				if err := st.SetStatus(ctx, acked[i], hub.StatusDone, "", at); err != nil {
+				if err := st.SetStatus(ctx, hub.Request{}, acked[i], hub.StatusDone, "", at); err != nil {
 					b.Error(err)
 					return
 				}

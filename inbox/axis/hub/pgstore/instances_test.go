@@ -325,14 +325,16 @@ func TestStoresRace(t *testing.T) {
 			to = append(to, hub.Delivery{DocID: fmt.Sprint("s", i), To: sysB.Agency})
 		}
 		p := hub.Packet{ID: "ps", From: sysA.Agency, ServiceType: "eDoc", MessageType: hub.MessageEdoc, Size: 3, Created: at}
-		if err := stores[0].AddPacket(ctx, p, bytes.NewReader([]byte("abc")), to); err != nil {
+		if err := stores[0].AddPacket(ctx, hub.Request{}, p, bytes.NewReader([]byte("abc")), to); err != nil {
 			t.Fatal(err)
 		}
 		for _, d := range to {
 			var wg sync.WaitGroup
 			var doneErr, procErr error
-			wg.Go(func() { doneErr = stores[0].SetStatus(ctx, d.DocID, hub.StatusDone, "xong", at) })
-			wg.Go(func() { procErr = stores[1].SetStatus(ctx, d.DocID, hub.StatusProcessing, "đang xử lý", at) })
+			wg.Go(func() { doneErr = stores[0].SetStatus(ctx, hub.Request{}, d.DocID, hub.StatusDone, "xong", at) })
+			wg.Go(func() {
+				procErr = stores[1].SetStatus(ctx, hub.Request{}, d.DocID, hub.StatusProcessing, "đang xử lý", at)
+			})
 			wg.Wait()
 			if doneErr != nil {
 				t.Fatalf("%s done: %v", d.DocID, doneErr)
@@ -362,7 +364,7 @@ func TestStoresRace(t *testing.T) {
 		}
 		doc := hub.Packet{ID: "pb", From: sysA.Agency, ServiceType: "eDoc", MessageType: hub.MessageEdoc, Size: 1,
 			DocumentID: document, Created: at}
-		if err := stores[0].AddPacket(ctx, doc, bytes.NewReader([]byte("x")), to); err != nil {
+		if err := stores[0].AddPacket(ctx, hub.Request{}, doc, bytes.NewReader([]byte("x")), to); err != nil {
 			t.Fatal(err)
 		}
 		var wg sync.WaitGroup
@@ -372,7 +374,7 @@ func TestStoresRace(t *testing.T) {
 					Size: 1, StatusCode: fmt.Sprintf("%02d", 1+i%6), StatusDesc: fmt.Sprint("trả lời ", i), ResponseFor: document,
 					Created: at.Add(time.Duration(i) * time.Second)}
 				dd := []hub.Delivery{{DocID: fmt.Sprint("st", i, "-d"), To: sysA.Agency}}
-				if err := stores[i%2].AddPacket(ctx, st, bytes.NewReader([]byte("y")), dd); err != nil {
+				if err := stores[i%2].AddPacket(ctx, hub.Request{}, st, bytes.NewReader([]byte("y")), dd); err != nil {
 					t.Error(err)
 				}
 			})

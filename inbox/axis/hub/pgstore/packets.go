@@ -29,12 +29,15 @@ func agencyOf(addr string) string {
 // deliveries in one transaction. The unique constraints on the packet id
 // and the docIds make a second copy fail with hub.ErrExists whichever
 // instance stores the first.
-func (s *Store) AddPacket(ctx context.Context, p hub.Packet, body io.Reader, to []hub.Delivery) (err error) {
+func (s *Store) AddPacket(ctx context.Context, req hub.Request, p hub.Packet, body io.Reader, to []hub.Delivery) (err error) {
 	if len(to) == 0 {
 		return errNoRecipient
 	}
 	if p.Size < 0 {
 		return fmt.Errorf("pgstore: packet size %d", p.Size)
+	}
+	if err := s.rememberFor(ctx, req); err != nil {
+		return err
 	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -307,7 +310,10 @@ func (s *Store) CountPending(ctx context.Context, to []string, messageType strin
 
 // MarkFetched implements hub.Store: one UPDATE keeping the first time,
 // whichever instance serves the first download.
-func (s *Store) MarkFetched(ctx context.Context, docID string, at time.Time) error {
+func (s *Store) MarkFetched(ctx context.Context, req hub.Request, docID string, at time.Time) error {
+	if err := s.rememberFor(ctx, req); err != nil {
+		return err
+	}
 	tag, err := s.pool.Exec(ctx, `UPDATE deliveries SET fetched = coalesce(fetched, $1) WHERE doc_id = $2`,
 		ts(nowOr(at)), docID)
 	if err != nil {
@@ -320,11 +326,14 @@ func (s *Store) MarkFetched(ctx context.Context, docID string, at time.Time) err
 // its status and updates it unless it is done: two instances setting the
 // status of one docId at once are serialised by the row lock, and the
 // second sees what the first wrote.
-func (s *Store) SetStatus(ctx context.Context, docID, status, desc string, at time.Time) error {
+func (s *Store) SetStatus(ctx context.Context, req hub.Request, docID, status, desc string, at time.Time) error {
 	switch status {
 	case hub.StatusPending, hub.StatusProcessing, hub.StatusDone, hub.StatusFail:
 	default:
 		return fmt.Errorf("pgstore: unknown delivery status %q", status)
+	}
+	if err := s.rememberFor(ctx, req); err != nil {
+		return err
 	}
 	var cur string
 	var updated bool

@@ -78,7 +78,7 @@ func TestReopen(t *testing.T) {
 	}
 	data := bytes.Repeat([]byte("edXML "), 100000)
 	p := hub.Packet{ID: "p1", From: "000.00.00.G22", ServiceType: "eDoc", MessageType: hub.MessageEdoc, Size: int64(len(data))}
-	if err := s.AddPacket(t.Context(), p, bytes.NewReader(data), []hub.Delivery{{DocID: "d1", To: "000.00.00.H41"}}); err != nil {
+	if err := s.AddPacket(t.Context(), hub.Request{}, p, bytes.NewReader(data), []hub.Delivery{{DocID: "d1", To: "000.00.00.H41"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

@@ -135,6 +135,16 @@ func (s *Store) RememberRequest(ctx context.Context, systemID, requestID string,
 	return err
 }
 
+// rememberFor remembers a write's request id (hub.Request) before the
+// write, in the shared batches of RememberRequest: a write commits after
+// its id.
+func (s *Store) rememberFor(ctx context.Context, req hub.Request) error {
+	if req.ID == "" {
+		return nil
+	}
+	return s.RememberRequest(ctx, req.SystemID, req.ID, req.Until)
+}
+
 // requestKey is one RememberRequest waiting for its batch.
 type requestKey struct {
 	systemID, id string

@@ -31,6 +31,7 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) hub.Store) {
 		{"Systems", testSystems},
 		{"Requests", testRequests},
 		{"RequestsConcurrent", testRequestsConcurrent},
+		{"WriteRequests", testWriteRequests},
 		{"PacketRoundTrip", testPacketRoundTrip},
 		{"Queues", testQueues},
 		{"QueueStamp", testQueueStamp},
@@ -159,6 +160,62 @@ func testRequests(t *testing.T, s hub.Store) {
 	}
 }
 
+// testWriteRequests: a write given a Request remembers its id, and a
+// write with a used id fails with ErrReplay and changes nothing.
+func testWriteRequests(t *testing.T, s hub.Store) {
+	req := func(id string) hub.Request {
+		return hub.Request{SystemID: "sys", ID: id, Until: t0.Add(5 * time.Minute)}
+	}
+	data, sum := body(t, 10)
+	if err := s.AddPacket(ctx(t), req("w1"), packet("p1", "000.00.00.G22", hub.MessageEdoc, data, sum, t0),
+		bytes.NewReader(data), deliveries("d1", "000.00.00.H41")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RememberRequest(ctx(t), "sys", "w1", t0.Add(5*time.Minute)); !errors.Is(err, hub.ErrReplay) {
+		t.Errorf("the id of a stored packet: got %v, want ErrReplay", err)
+	}
+	err := s.AddPacket(ctx(t), req("w1"), packet("p2", "000.00.00.G22", hub.MessageEdoc, data, sum, t0),
+		bytes.NewReader(data), deliveries("d2", "000.00.00.H41"))
+	if !errors.Is(err, hub.ErrReplay) {
+		t.Errorf("AddPacket with a used id: got %v, want ErrReplay", err)
+	}
+	if _, err := s.Entry(ctx(t), "d2"); !errors.Is(err, hub.ErrNotFound) {
+		t.Errorf("the replayed packet's delivery: got %v, want ErrNotFound", err)
+	}
+
+	if err := s.MarkFetched(ctx(t), req("w2"), "d1", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkFetched(ctx(t), req("w2"), "d1", t0.Add(2*time.Minute)); !errors.Is(err, hub.ErrReplay) {
+		t.Errorf("MarkFetched with a used id: got %v, want ErrReplay", err)
+	}
+	if err := s.SetStatus(ctx(t), req("w3"), "d1", hub.StatusProcessing, "", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetStatus(ctx(t), req("w3"), "d1", hub.StatusFail, "lỗi", t0.Add(2*time.Minute)); !errors.Is(err, hub.ErrReplay) {
+		t.Errorf("SetStatus with a used id: got %v, want ErrReplay", err)
+	}
+	e, err := s.Entry(ctx(t), "d1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Delivery.Status != hub.StatusProcessing || !e.Delivery.Fetched.Equal(t0.Add(time.Minute)) {
+		t.Errorf("after the replays: status %s fetched %v, want processing and %v", e.Delivery.Status, e.Delivery.Fetched, t0.Add(time.Minute))
+	}
+
+	// The zero Request remembers nothing.
+	c, err := s.Counts(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetStatus(ctx(t), hub.Request{}, "d1", hub.StatusDone, "", t0.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := s.Counts(ctx(t)); after.Requests != c.Requests || c.Requests != 3 {
+		t.Errorf("remembered ids: %d after the writes with ids, %d after one without; want 3 and 3", c.Requests, after.Requests)
+	}
+}
+
 func testRequestsConcurrent(t *testing.T, s hub.Store) {
 	const n = 16
 	var wg sync.WaitGroup
@@ -211,7 +268,7 @@ func deliveries(ids ...string) []hub.Delivery {
 
 func add(t *testing.T, s hub.Store, p hub.Packet, data []byte, to []hub.Delivery) {
 	t.Helper()
-	if err := s.AddPacket(ctx(t), p, bytes.NewReader(data), to); err != nil {
+	if err := s.AddPacket(ctx(t), hub.Request{}, p, bytes.NewReader(data), to); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -258,10 +315,10 @@ func testPacketRoundTrip(t *testing.T, s hub.Store) {
 		!d.Created.Equal(t0) || !d.Updated.Equal(t0) || !d.Fetched.IsZero() || d.BusinessStatus != "" {
 		t.Errorf("delivery: got %+v", d)
 	}
-	if err := s.MarkFetched(ctx(t), "d2", t0.Add(time.Minute)); err != nil {
+	if err := s.MarkFetched(ctx(t), hub.Request{}, "d2", t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkFetched(ctx(t), "d2", t0.Add(2*time.Minute)); err != nil {
+	if err := s.MarkFetched(ctx(t), hub.Request{}, "d2", t0.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if e, _ = s.Entry(ctx(t), "d2"); !e.Delivery.Fetched.Equal(t0.Add(time.Minute)) {
@@ -363,12 +420,12 @@ func testQueueStamp(t *testing.T, s hub.Store) {
 	add(t, s, packet("p2", "000.00.00.G22", hub.MessageEdoc, data, sum, t0), data, deliveries("m2", "000.00.00.H41/lanhdao", "b2", "000.00.00.H42"))
 	grew("a delivery to its mailbox")
 	for _, st := range []string{hub.StatusProcessing, hub.StatusFail, hub.StatusDone} {
-		if err := s.SetStatus(ctx(t), "a1", st, "", t0.Add(time.Minute)); err != nil {
+		if err := s.SetStatus(ctx(t), hub.Request{}, "a1", st, "", t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		grew("status " + st)
 	}
-	if err := s.SetStatus(ctx(t), "m2", hub.StatusDone, "", t0.Add(time.Minute)); err != nil {
+	if err := s.SetStatus(ctx(t), hub.Request{}, "m2", hub.StatusDone, "", t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	grew("the mailbox's delivery done")
@@ -408,7 +465,7 @@ func testStatus(t *testing.T, s hub.Store) {
 	}
 	for i, st := range steps {
 		at := t0.Add(time.Duration(i+1) * time.Minute)
-		err := s.SetStatus(ctx(t), "d1", st.status, "bước "+st.status, at)
+		err := s.SetStatus(ctx(t), hub.Request{}, "d1", st.status, "bước "+st.status, at)
 		if !errors.Is(err, st.err) {
 			t.Fatalf("step %d (%s): got %v, want %v", i, st.status, err, st.err)
 		}
@@ -423,10 +480,10 @@ func testStatus(t *testing.T, s hub.Store) {
 	if e.Delivery.Status != hub.StatusDone || e.Delivery.StatusDesc != "bước done" || !e.Delivery.Updated.Equal(t0.Add(4*time.Minute)) {
 		t.Errorf("after done: got %+v, want done at %v (a second done changes nothing)", e.Delivery, t0.Add(4*time.Minute))
 	}
-	if err := s.SetStatus(ctx(t), "d1", "bogus", "", t0); err == nil {
+	if err := s.SetStatus(ctx(t), hub.Request{}, "d1", "bogus", "", t0); err == nil {
 		t.Error("unknown status: got nil error")
 	}
-	if err := s.SetStatus(ctx(t), "nope", hub.StatusDone, "", t0); !errors.Is(err, hub.ErrNotFound) {
+	if err := s.SetStatus(ctx(t), hub.Request{}, "nope", hub.StatusDone, "", t0); !errors.Is(err, hub.ErrNotFound) {
 		t.Errorf("unknown doc: got %v, want ErrNotFound", err)
 	}
 }
@@ -437,7 +494,7 @@ func testSent(t *testing.T, s hub.Store) {
 	add(t, s, packet("p2", "000.00.00.G22", hub.MessageStatus, data, sum, t0.Add(time.Second)), data, deliveries("b2", "000.00.00.H41"))
 	add(t, s, packet("p3", "000.00.00.G22/vanthu", hub.MessageEdoc, data, sum, t0.Add(2*time.Second)), data, deliveries("b3", "000.00.00.H41"))
 	add(t, s, packet("p4", "000.00.00.H41", hub.MessageEdoc, data, sum, t0.Add(3*time.Second)), data, deliveries("g4", "000.00.00.G22"))
-	if err := s.SetStatus(ctx(t), "c1", hub.StatusDone, "", t0.Add(time.Hour)); err != nil {
+	if err := s.SetStatus(ctx(t), hub.Request{}, "c1", hub.StatusDone, "", t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	key := func(es []hub.Entry) []string {
@@ -501,7 +558,7 @@ func testAddPacketAtomic(t *testing.T, s hub.Store) {
 		{"no recipient", packet("p2", "000.00.00.G22", hub.MessageEdoc, data, sum, t0), bytes.NewReader(data), nil, nil},
 	}
 	for _, c := range bad {
-		err := s.AddPacket(ctx(t), c.p, c.body, c.to)
+		err := s.AddPacket(ctx(t), hub.Request{}, c.p, c.body, c.to)
 		if err == nil {
 			t.Errorf("%s: got nil error", c.name)
 			continue
@@ -567,8 +624,8 @@ func testNotFound(t *testing.T, s hub.Store) {
 		"Agency":      func() error { _, err := s.Agency(ctx(t), "000.00.00.X99"); return err }(),
 		"OpenBody":    func() error { _, err := s.OpenBody(ctx(t), "nope"); return err }(),
 		"Entry":       func() error { _, err := s.Entry(ctx(t), "nope"); return err }(),
-		"MarkFetched": s.MarkFetched(ctx(t), "nope", t0),
-		"SetStatus":   s.SetStatus(ctx(t), "nope", hub.StatusDone, "", t0),
+		"MarkFetched": s.MarkFetched(ctx(t), hub.Request{}, "nope", t0),
+		"SetStatus":   s.SetStatus(ctx(t), hub.Request{}, "nope", hub.StatusDone, "", t0),
 	} {
 		if !errors.Is(err, hub.ErrNotFound) {
 			t.Errorf("%s: got %v, want ErrNotFound", name, err)
