@@ -224,6 +224,9 @@ func (l *lexer) next() (token, error) {
 func isNumberStart(c byte) bool { return c == '+' || c == '-' || c == '.' || (c >= '0' && c <= '9') }
 
 func numberToken(word []byte, off int64) (token, error) {
+	if i, ok := shortInt(word); ok {
+		return token{kind: tInt, i: i, off: off}, nil
+	}
 	s := string(word)
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return token{kind: tInt, i: i, off: off}, nil
@@ -250,6 +253,30 @@ func numberToken(word []byte, off int64) (token, error) {
 		return token{}, malformed("bad number %q at offset %d", truncate(s), off)
 	}
 	return token{kind: tReal, f: f, off: off}, nil
+}
+
+// shortInt reads an integer of at most 18 digits (which cannot overflow)
+// with an optional sign, as strconv.ParseInt would, without allocating:
+// PDF files are mostly such numbers.
+func shortInt(w []byte) (int64, bool) {
+	neg := false
+	if len(w) > 0 && (w[0] == '+' || w[0] == '-') {
+		neg, w = w[0] == '-', w[1:]
+	}
+	if len(w) == 0 || len(w) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range w {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 func truncate(s string) string {

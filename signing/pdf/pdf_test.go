@@ -354,3 +354,21 @@ func FuzzOpen(f *testing.F) {
 		_, _ = RevisionEnds(bytes.NewReader(data), int64(len(data)))
 	})
 }
+
+// FuzzShortInt: the allocation-free integer reader agrees with
+// strconv.ParseInt wherever it answers, and answers every short integer.
+func FuzzShortInt(f *testing.F) {
+	for _, s := range []string{"0", "-0", "+17", "-42", "123456789012345678", "1234567890123456789", "1.5", "--5", "5-", "", "+", "٣"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, w []byte) {
+		got, ok := shortInt(w)
+		want, err := strconv.ParseInt(string(w), 10, 64)
+		if ok && (err != nil || got != want) {
+			t.Errorf("shortInt(%q) = %d; ParseInt gives %d, %v", w, got, want, err)
+		}
+		if !ok && err == nil && len(strings.TrimLeft(string(w), "+-")) <= 18 {
+			t.Errorf("shortInt(%q) refused an integer ParseInt reads as %d", w, want)
+		}
+	})
+}
