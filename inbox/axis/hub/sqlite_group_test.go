@@ -12,6 +12,22 @@ import (
 	"github.com/vanthu/vanthu/internal/batch"
 )
 
+// TestSQLiteWriterPragmas: the writer keeps statement journals in memory
+// and checkpoints its log every 10,000 pages.
+func TestSQLiteWriterPragmas(t *testing.T) {
+	s, err := OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "axis.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for pragma, want := range map[string]int{"temp_store": 2, "wal_autocheckpoint": 10000} {
+		var got int
+		if err := s.w.QueryRowContext(t.Context(), "PRAGMA "+pragma).Scan(&got); err != nil || got != want {
+			t.Errorf("writer %s: %d %v, want %d", pragma, got, err, want)
+		}
+	}
+}
+
 // TestSQLiteGroupCommit runs writes of every kind in one transaction, as
 // the group commit does when requests arrive together: those that fail
 // leave nothing behind, the others are all committed, and each caller
