@@ -63,18 +63,29 @@ func messageType(q *request, def string) (string, error) {
 	return strings.ToLower(mt), nil
 }
 
-// delivery returns a delivery addressed to the calling system; others'
-// deliveries are answered as unknown, so that ids reveal nothing.
-func (s *Server) delivery(ctx context.Context, q *request) (Entry, error) {
+// delivery returns the target of a call on a delivery addressed to the
+// calling system; others' deliveries are answered as unknown, so that ids
+// reveal nothing.
+func (s *Server) delivery(ctx context.Context, q *request) (target, error) {
 	docID := q.v.Get(axis.HDocID)
 	if docID == "" {
-		return Entry{}, badRequest("the docId header is required")
+		return target{}, badRequest("the docId header is required")
 	}
-	e, err := s.store.Entry(ctx, docID)
-	if errors.Is(err, ErrNotFound) || err == nil && !q.owns(e.Delivery.To) {
-		return Entry{}, axis.NewError(axis.CodeNotFound, "no document "+strconv.Quote(truncate(docID, 80))+" for "+q.sys.ID)
+	t, ok := s.targets.get(docID)
+	if !ok {
+		e, err := s.store.Entry(ctx, docID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return target{}, err
+		}
+		if err == nil {
+			t, ok = targetOf(e), true
+			s.targets.put(t)
+		}
 	}
-	return e, err
+	if !ok || !q.owns(t.to) {
+		return target{}, axis.NewError(axis.CodeNotFound, "no document "+strconv.Quote(truncate(docID, 80))+" for "+q.sys.ID)
+	}
+	return t, nil
 }
 
 func receivedItem(e Entry) axis.ReceivedItem {
@@ -188,20 +199,20 @@ func (s *Server) countStatus(ctx context.Context, w http.ResponseWriter, _ *http
 
 // getEdoc answers the packet base64 in the envelope's data, streamed.
 func (s *Server) getEdoc(ctx context.Context, w http.ResponseWriter, _ *http.Request, q *request) error {
-	e, err := s.delivery(ctx, q)
+	t, err := s.delivery(ctx, q)
 	if err != nil {
 		return err
 	}
-	if err := s.store.MarkFetched(ctx, q.req, e.Delivery.DocID, q.now); err != nil {
+	if err := s.store.MarkFetched(ctx, q.req, t.docID, q.now); err != nil {
 		return err
 	}
-	rc, err := s.store.OpenBody(ctx, e.Packet.ID)
+	rc, err := s.store.OpenBody(ctx, t.packetID)
 	if err != nil {
 		return err
 	}
 	const head, tail = `{"status":"OK","ErrorCode":"0","data":"`, `"}`
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.FormatInt(int64(len(head)+len(tail))+int64(base64.StdEncoding.EncodedLen(int(e.Packet.Size))), 10))
+	w.Header().Set("Content-Length", strconv.FormatInt(int64(len(head)+len(tail))+int64(base64.StdEncoding.EncodedLen(int(t.size))), 10))
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, head)
 	enc := base64.NewEncoder(base64.StdEncoding, w)
@@ -209,15 +220,15 @@ func (s *Server) getEdoc(ctx context.Context, w http.ResponseWriter, _ *http.Req
 	err = errors.Join(err, enc.Close())
 	_, _ = io.WriteString(w, tail)
 	if err != nil {
-		return s.streamFailed(w, e, err)
+		return s.streamFailed(w, t, err)
 	}
 	return nil
 }
 
 // streamFailed notes a failure after the answer started: nothing can be
 // said to the client any more (its copy is short and will not parse).
-func (s *Server) streamFailed(w http.ResponseWriter, e Entry, err error) error {
-	s.log.Error("streaming a packet failed", "docId", e.Delivery.DocID, "err", err)
+func (s *Server) streamFailed(w http.ResponseWriter, t target, err error) error {
+	s.log.Error("streaming a packet failed", "docId", t.docID, "err", err)
 	if rec, ok := w.(*recorder); ok {
 		rec.code = axis.CodeInternal
 	}
@@ -226,26 +237,26 @@ func (s *Server) streamFailed(w http.ResponseWriter, e Entry, err error) error {
 
 // downloadEdoc answers the raw packet.
 func (s *Server) downloadEdoc(ctx context.Context, w http.ResponseWriter, _ *http.Request, q *request) error {
-	e, err := s.delivery(ctx, q)
+	t, err := s.delivery(ctx, q)
 	if err != nil {
 		return err
 	}
-	if err := s.store.MarkFetched(ctx, q.req, e.Delivery.DocID, q.now); err != nil {
+	if err := s.store.MarkFetched(ctx, q.req, t.docID, q.now); err != nil {
 		return err
 	}
-	rc, err := s.store.OpenBody(ctx, e.Packet.ID)
+	rc, err := s.store.OpenBody(ctx, t.packetID)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/xml")
-	w.Header().Set("Content-Length", strconv.FormatInt(e.Packet.Size, 10))
-	w.Header().Set("Content-Disposition", `attachment; filename="`+e.Delivery.DocID+`.edxml"`)
-	if sum, err := hex.DecodeString(e.Packet.SHA256); err == nil {
+	w.Header().Set("Content-Length", strconv.FormatInt(t.size, 10))
+	w.Header().Set("Content-Disposition", `attachment; filename="`+t.docID+`.edxml"`)
+	if sum, err := hex.DecodeString(t.sha256); err == nil {
 		w.Header().Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum)+":")
 	}
 	w.WriteHeader(http.StatusOK)
 	if err := copyBody(w, rc); err != nil {
-		return s.streamFailed(w, e, err)
+		return s.streamFailed(w, t, err)
 	}
 	return nil
 }
@@ -259,13 +270,13 @@ func (s *Server) updateStatus(ctx context.Context, w http.ResponseWriter, _ *htt
 	if len(reason) > axis.MaxReasonLen {
 		return badRequest("the reason has %d bytes; at most %d are accepted", len(reason), axis.MaxReasonLen)
 	}
-	e, err := s.delivery(ctx, q)
+	t, err := s.delivery(ctx, q)
 	if err != nil {
 		return err
 	}
-	err = s.store.SetStatus(ctx, q.req, e.Delivery.DocID, string(st), reason, q.now)
+	err = s.store.SetStatus(ctx, q.req, t.docID, string(st), reason, q.now)
 	if errors.Is(err, ErrFinal) {
-		return badRequest("document %s is acknowledged done already", e.Delivery.DocID)
+		return badRequest("document %s is acknowledged done already", t.docID)
 	}
 	if err != nil {
 		return err

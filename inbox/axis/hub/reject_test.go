@@ -299,6 +299,34 @@ func TestReplayWrites(t *testing.T) {
 	}
 }
 
+// TestOthersDeliveriesRemembered: a delivery the server has just served
+// (and so remembers) is still unknown to every other system.
+func TestOthersDeliveriesRemembered(t *testing.T) {
+	e := newEnv(t)
+	ctx := ctxT(t)
+	_, err := e.client(sysA).Send(ctx, axis.MessageEdoc, agVPCP, nil, bytes.NewReader(edoc(agVPCP, []string{agNghean}, "1", "Của B")), -1)
+	mustOK(t, "send", err)
+	list, err := e.client(sysB).ReceivedList(ctx, axis.MessageEdoc)
+	mustOK(t, "list", err)
+	doc := []axis.Header{{Name: axis.HDocID, Value: list[0].DocID}}
+	if a := e.do(rawCall{name: axis.CallDownloadEdoc, method: http.MethodGet, sys: sysB, headers: doc}); a.status != 200 {
+		t.Fatalf("B's download: %s", describe(a))
+	}
+	for _, c := range []rawCall{
+		{name: axis.CallDownloadEdoc, method: http.MethodGet, sys: sysC, headers: doc},
+		{name: axis.CallGetEdoc, sys: sysC, headers: doc},
+		{name: axis.CallUpdateStatus, sys: sysC, headers: append(doc[:1:1], axis.Header{Name: axis.HStatus, Value: "done"})},
+	} {
+		if a := e.do(c); a.status != 404 || a.env.ErrorCode != axis.CodeNotFound {
+			t.Errorf("C's %s of B's document: got %s, want 404 NOT_FOUND", c.name, describe(a))
+		}
+	}
+	mustOK(t, "B's acknowledgement", e.client(sysB).UpdateStatus(ctx, list[0].DocID, axis.StatusDone, ""))
+	if entry, _ := e.store.Entry(ctx, list[0].DocID); entry.Delivery.Status != hub.StatusDone {
+		t.Errorf("B's document is %s, want done", entry.Delivery.Status)
+	}
+}
+
 func TestSDKCompat(t *testing.T) {
 	noID := rawCall{name: axis.CallCountEdoc, method: http.MethodGet, sys: sysB, reqID: "-"}
 	strict := newEnv(t)

@@ -83,6 +83,7 @@ type Server struct {
 	faults    *Faults
 	metrics   *metrics
 	lists     *listCache
+	targets   *targetCache
 	uploads   atomic.Int64 // bytes of uploads held in memory (see upload)
 
 	stop      context.CancelFunc
@@ -114,6 +115,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		faults:    cfg.Faults,
 		metrics:   newMetrics(),
 		lists:     newListCache(listCacheBytes),
+		targets:   newTargetCache(recentTargets),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
