@@ -299,6 +299,55 @@ func TestGetWithoutDownload(t *testing.T) {
 	}
 }
 
+// TestPartialBatchCommitted: documents that are ready do not wait for a
+// batch to fill while a later download is slow; they are committed once
+// the first of them has waited (commitWait, 100 ms).
+func TestPartialBatchCommitted(t *testing.T) {
+	h := newHub(t, nil)
+	for i := range 3 {
+		sendRaw(t, h.URL, sysA, axis.MessageEdoc, []string{orgB.Code}, packet(t, orgA, orgB, "6"+string(rune('0'+i)), "V/v tải chậm"))
+	}
+	queue := h.pending(t, orgB.Code, hub.MessageEdoc)
+	if len(queue) != 3 {
+		t.Fatalf("%d packets wait for B, want 3", len(queue))
+	}
+	slow := queue[2].Delivery.DocID // listed last
+	release := make(chan struct{})
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/"+axis.CallDownloadEdoc && r.Header.Get("XroadVnpt-docId") == slow {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		h.srv.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	b := newDesk(t, front.URL, orgB, sysB, deskOptions{})
+	done := make(chan courier.Report, 1)
+	go func() {
+		rep, err := b.eng.Once(context.Background())
+		if err != nil {
+			t.Error(err)
+		}
+		done <- rep
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(b.incoming(t)) < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	stored := len(b.incoming(t))
+	close(release)
+	rep := <-done
+	if stored != 2 {
+		t.Errorf("while the third download was held, %d documents were stored, want the two ready", stored)
+	}
+	if rep.Received != 3 || rep.Failures() != 0 || len(b.incoming(t)) != 3 {
+		t.Errorf("pass: %+v, %d documents stored, want 3", rep, len(b.incoming(t)))
+	}
+}
+
 // TestDirectory: the agency registry is fetched, kept on disk and searched
 // without diacritics.
 func TestDirectory(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"github.com/vanthu/vanthu/inbox"
 	"github.com/vanthu/vanthu/inbox/axis"
 	"github.com/vanthu/vanthu/inbox/edxml"
+	"github.com/vanthu/vanthu/internal/batch"
 	"github.com/vanthu/vanthu/internal/bufpool"
 )
 
@@ -238,10 +240,12 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 	// documents themselves. Statuses are applied as they are ready.
 	var flush <-chan time.Time
 	var flushTimer *time.Timer
-	wholeBatches := commits != nil
-	importReady := func(all bool) {
+	// importReady imports what has arrived, in order: while documents
+	// still arrive, whole batches only unless partial; at the end (all),
+	// everything, skipping what never arrived.
+	importReady := func(partial, all bool) {
 		for {
-			if !all && wholeBatches {
+			if !partial && !all {
 				ready := 0
 				for ready < e.opts.Batch {
 					if _, ok := arrived[next+ready]; !ok {
@@ -277,6 +281,7 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 			importBatch(batch)
 		}
 	}
+	var waiting []fetched
 	for open := true; open; {
 		select {
 		case f, ok := <-arrivals:
@@ -284,20 +289,21 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 				open = false
 				break
 			}
-			arrived[f.idx] = f
-			arrived = drainArrived(arrived, arrivals)
-			importReady(false)
+			waiting = batch.Drain(append(waiting[:0], f), arrivals, math.MaxInt)
+			for _, f := range waiting {
+				arrived[f.idx] = f
+			}
+			clear(waiting) // keeps no packet alive once handed on
+			importReady(commits == nil, false)
 		case <-flush:
 			flush = nil
-			wholeBatches = false // what is ready now goes
-			importReady(false)
-			wholeBatches = true
+			importReady(true, false) // what is ready now goes
 		}
 	}
 	if flushTimer != nil {
 		flushTimer.Stop()
 	}
-	importReady(true)
+	importReady(true, true)
 	if commits != nil {
 		close(commits)
 		committer.Wait()
@@ -313,21 +319,6 @@ func (e *Engine) receive(ctx context.Context, mt axis.MessageType, items []axis.
 // commitWait is how long a document that is ready waits for a batch to
 // fill before it is committed with what else is ready.
 const commitWait = 100 * time.Millisecond
-
-// drainArrived adds to arrived what else waits on ch, without blocking.
-func drainArrived(arrived map[int]fetched, ch <-chan fetched) map[int]fetched {
-	for {
-		select {
-		case f, ok := <-ch:
-			if !ok {
-				return arrived
-			}
-			arrived[f.idx] = f
-		default:
-			return arrived
-		}
-	}
-}
 
 // fetchAttempts is how often fetch tries a download that failed for a
 // passing reason (the axis client's own retries aside: it does not retry
