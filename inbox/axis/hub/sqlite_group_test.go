@@ -154,7 +154,8 @@ func TestSQLiteGroupCommit(t *testing.T) {
 }
 
 // TestSQLiteGroupCommitAlone: a write alone in its transaction is undone
-// by the rollback (no savepoint).
+// by the rollback (no savepoint), the request id it was to remember with
+// it too.
 func TestSQLiteGroupCommitAlone(t *testing.T) {
 	ctx := t.Context()
 	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "axis.db"))
@@ -164,12 +165,17 @@ func TestSQLiteGroupCommitAlone(t *testing.T) {
 	defer s.Close()
 	data := bytes.Repeat([]byte("x"), chunkSize+10)
 	p := Packet{ID: "p1", From: "000.00.00.G22", ServiceType: "eDoc", MessageType: MessageEdoc, Size: int64(len(data))}
-	err = s.AddPacket(ctx, Request{}, p, io.MultiReader(bytes.NewReader(data[:chunkSize]), failingReader{}), []Delivery{{DocID: "d1", To: "000.00.00.H41"}})
+	until := time.Now().Add(time.Hour)
+	err = s.AddPacket(ctx, Request{SystemID: "sys", ID: "r1", Until: until}, p,
+		io.MultiReader(bytes.NewReader(data[:chunkSize]), failingReader{}), []Delivery{{DocID: "d1", To: "000.00.00.H41"}})
 	if err == nil {
 		t.Fatal("a failing body was stored")
 	}
 	if _, err := s.OpenBody(ctx, "p1"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("the packet is there (%v)", err)
+	}
+	if err := s.RememberRequest(ctx, "sys", "r1", until); err != nil {
+		t.Errorf("the failed write's request id was kept: %v", err)
 	}
 	if err := s.AddPacket(ctx, Request{}, p, bytes.NewReader(data), []Delivery{{DocID: "d1", To: "000.00.00.H41"}}); err != nil {
 		t.Errorf("the same packet with its body: %v", err)
